@@ -1,0 +1,50 @@
+/**
+ * Differential test: the same etcdctl session (kv_script.ts) against the real etcd 3.4 and against
+ * bin/tetcd, each a fresh single member; the transcripts must be equal after normalizing only
+ * cluster/member ids and raft terms (see ctl_transcript.ts). A first run of the session against
+ * two real etcds proves the session is deterministic, so any difference is tetcd's.
+ *
+ * TETCD_DIFF_DUMP=<dir> writes the transcripts there, one file per server, for reading or diff(1).
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { skipUnlessTools } from '../helpers/tools.js';
+import { skipUnlessTetcd, startRealEtcd, startTetcd, type Member } from '../helpers/members.js';
+import { diffTranscripts, runTranscript, type TranscriptEntry } from './ctl_transcript.js';
+import { KV_SCRIPT } from './kv_script.js';
+
+async function transcriptOf(start: () => Promise<Member>, label: string): Promise<TranscriptEntry[]> {
+  const member = await start();
+  try {
+    const transcript = await runTranscript(member.endpoint, KV_SCRIPT);
+    const dumpDir = process.env.TETCD_DIFF_DUMP;
+    if (dumpDir) {
+      await mkdir(dumpDir, { recursive: true });
+      const text = transcript.map((e) => `${e.command}\n${e.output}\n`).join('');
+      await writeFile(join(dumpDir, `${label}.transcript`), text);
+    }
+    return transcript;
+  } finally {
+    await member.destroy();
+  }
+}
+
+describe('differential: one etcdctl session against etcd 3.4 and tetcd', { skip: skipUnlessTools(['etcd', 'etcdctl']) }, () => {
+  let etcdTranscript: Promise<TranscriptEntry[]> | undefined;
+  const expected = (): Promise<TranscriptEntry[]> => (etcdTranscript ??= transcriptOf(startRealEtcd, 'etcd'));
+
+  test('the session is deterministic: two real etcds print the same', async () => {
+    const [first, second] = await Promise.all([expected(), transcriptOf(startRealEtcd, 'etcd-again')]);
+    assert.equal(first.length, KV_SCRIPT.length);
+    const report = diffTranscripts(first, second, { expected: 'etcd', actual: 'etcd again' });
+    assert.equal(report, '', report);
+  });
+
+  test('tetcd prints what etcd prints', { skip: skipUnlessTetcd() }, async () => {
+    const [want, got] = await Promise.all([expected(), transcriptOf(startTetcd, 'tetcd')]);
+    const report = diffTranscripts(want, got, { expected: 'etcd 3.4', actual: 'tetcd' });
+    if (report !== '') assert.fail(report);
+  });
+});
