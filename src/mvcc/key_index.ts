@@ -1,0 +1,209 @@
+/**
+ * The in-memory key index: user key → the revisions of that key, grouped in generations. A
+ * generation is one incarnation of the key, from the put that created it to the tombstone that
+ * deleted it; the key's current generation is open (no tombstone yet) or empty (the key is
+ * deleted). Range at revision R finds, per key, the newest revision <= R that is not past the
+ * tombstone of its generation; the value itself lives in the 'key' bucket under that revision.
+ *
+ * Keys are held as latin1 strings: one byte per char, so JavaScript's string order is the byte
+ * order etcd uses, comparisons are native, and a short key costs far less memory than a Buffer.
+ * Revisions are flat [main, sub, main, sub, ...] number arrays (no object per revision).
+ */
+import btree from 'sorted-btree';
+import { invariant } from '../base/assert.js';
+
+const BTree = btree.default;
+type Tree = InstanceType<typeof BTree<string, KeyIndex>>;
+
+/** Flat [main, sub, ...] pairs in increasing revision order. */
+export type RevisionList = number[];
+
+/** Sorts after every latin1 key string: the upper bound of an open-ended range. */
+const AFTER_ALL_KEYS = '\u0100';
+
+export class KeyIndex {
+  /** Revisions of the current generation; empty when the key is deleted. */
+  revs: RevisionList = [];
+  /** Main revision that created the current generation (0 when it is empty). */
+  created = 0;
+  /** Version of the newest put of the current generation (0 when it is empty). */
+  version = 0;
+  /** Ended generations, oldest first; the last pair of each is its tombstone. */
+  ended: RevisionList[] | undefined;
+
+  isLive(): boolean {
+    return this.revs.length > 0;
+  }
+
+  /** An index holding nothing can leave the tree. */
+  isEmpty(): boolean {
+    return this.revs.length === 0 && this.ended === undefined;
+  }
+
+  lastMain(): number {
+    return this.revs[this.revs.length - 2]!;
+  }
+
+  lastSub(): number {
+    return this.revs[this.revs.length - 1]!;
+  }
+
+  put(main: number, sub: number, created: number, version: number): void {
+    if (this.revs.length === 0) this.created = created;
+    this.revs.push(main, sub);
+    this.version = version;
+  }
+
+  tombstone(main: number, sub: number): void {
+    invariant(this.isLive(), 'tombstone of a key that is not live');
+    this.revs.push(main, sub);
+    (this.ended ??= []).push(this.revs);
+    this.revs = [];
+    this.created = 0;
+    this.version = 0;
+  }
+
+  /**
+   * Finds the revision visible at atRev: sets hit.revs/hit.at (flat index of its main) and returns
+   * true, or returns false when the key did not exist at atRev.
+   */
+  find(atRev: number, hit: Hit): boolean {
+    const revs = this.revs;
+    if (revs.length > 0 && revs[0]! <= atRev) return pick(revs, revs.length - 2, atRev, hit);
+    const ended = this.ended;
+    if (ended === undefined) return false;
+    for (let g = ended.length - 1; g >= 0; g--) {
+      const gen = ended[g]!;
+      if (gen[0]! > atRev) continue;
+      const tomb = gen.length - 2;
+      // Generations are disjoint in time: an older one ended before this one began.
+      if (gen[tomb]! <= atRev) return false;
+      return pick(gen, tomb - 2, atRev, hit);
+    }
+    return false;
+  }
+
+  /** Does the index still hold this exact revision? */
+  holds(main: number, sub: number): boolean {
+    if (this.ended !== undefined) {
+      for (const gen of this.ended) if (listHolds(gen, main, sub)) return true;
+    }
+    return listHolds(this.revs, main, sub);
+  }
+
+  /**
+   * Drops what a compaction at atRev makes unreachable, as etcd does: generations that ended at or
+   * before atRev, and in the generation alive at atRev every revision older than the one visible
+   * at atRev. That visible revision stays so reads at atRev still work.
+   */
+  compact(atRev: number): void {
+    const ended = this.ended;
+    if (ended !== undefined) {
+      let firstKept = 0;
+      while (firstKept < ended.length && ended[firstKept]![ended[firstKept]!.length - 2]! <= atRev) firstKept++;
+      if (firstKept < ended.length) {
+        ended[firstKept] = dropOlderThanVisible(ended[firstKept]!, atRev);
+        this.ended = firstKept === 0 ? ended : ended.slice(firstKept);
+        return;
+      }
+      this.ended = undefined;
+    }
+    this.revs = dropOlderThanVisible(this.revs, atRev);
+  }
+
+  /** Calls fn for every revision held up to maxMain, with whether it is a tombstone. */
+  forEachRevision(maxMain: number, fn: (main: number, sub: number, tombstone: boolean) => void): void {
+    if (this.ended !== undefined) {
+      for (const gen of this.ended) forEachIn(gen, maxMain, gen.length - 2, fn);
+    }
+    forEachIn(this.revs, maxMain, -1, fn);
+  }
+}
+
+/** The result slot of KeyIndex.find, reused to keep lookups allocation-free. */
+export interface Hit {
+  revs: RevisionList;
+  at: number;
+}
+
+export function newHit(): Hit {
+  return { revs: [], at: -1 };
+}
+
+function pick(revs: RevisionList, from: number, atRev: number, hit: Hit): boolean {
+  let i = from;
+  while (i >= 0 && revs[i]! > atRev) i -= 2;
+  if (i < 0) return false;
+  hit.revs = revs;
+  hit.at = i;
+  return true;
+}
+
+function listHolds(revs: RevisionList, main: number, sub: number): boolean {
+  for (let i = 0; i < revs.length && revs[i]! <= main; i += 2) {
+    if (revs[i] === main && revs[i + 1] === sub) return true;
+  }
+  return false;
+}
+
+function dropOlderThanVisible(revs: RevisionList, atRev: number): RevisionList {
+  let visible = -1;
+  for (let i = 0; i < revs.length && revs[i]! <= atRev; i += 2) visible = i;
+  return visible > 0 ? revs.slice(visible) : revs;
+}
+
+function forEachIn(
+  revs: RevisionList,
+  maxMain: number,
+  tombstoneAt: number,
+  fn: (main: number, sub: number, tombstone: boolean) => void,
+): void {
+  for (let i = 0; i < revs.length && revs[i]! <= maxMain; i += 2) fn(revs[i]!, revs[i + 1]!, i === tombstoneAt);
+}
+
+/** All keys, ordered by bytes. */
+export class TreeIndex {
+  private readonly tree: Tree = new BTree<string, KeyIndex>(undefined, compareStrings);
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  get(key: string): KeyIndex | undefined {
+    return this.tree.get(key);
+  }
+
+  /** The key's index, created empty when missing. */
+  getOrCreate(key: string): KeyIndex {
+    let ki = this.tree.get(key);
+    if (ki === undefined) {
+      ki = new KeyIndex();
+      this.tree.set(key, ki);
+    }
+    return ki;
+  }
+
+  /**
+   * Visits the keys of [start, end) in order; end undefined = no upper bound. The visitor must not
+   * change the tree.
+   */
+  forRange(start: string, end: string | undefined, visit: (key: string, ki: KeyIndex) => void): void {
+    this.tree.forRange(start, end ?? AFTER_ALL_KEYS, false, visit);
+  }
+
+  forEach(visit: (key: string, ki: KeyIndex) => void): void {
+    this.tree.forEachPair(visit);
+  }
+
+  /** Compacts every key at atRev; keys left with nothing are removed. */
+  compact(atRev: number): void {
+    this.tree.editAll((_key, ki) => {
+      ki.compact(atRev);
+      return ki.isEmpty() ? { delete: true } : undefined;
+    });
+  }
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
