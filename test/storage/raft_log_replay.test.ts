@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LogReplay, ReplayError } from '../../src/storage/raft_log_replay.js';
+import { entries, entry } from './disk_helpers.js';
+import type { SnapshotMetadata } from '../../src/raft/types.js';
+
+const meta = (index: number, term: number): SnapshotMetadata => ({
+  index,
+  term,
+  confState: { voters: [1n], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false },
+});
+const summary = (r: LogReplay) => {
+  const s = r.finish();
+  return { snapshot: s.snapshot?.index ?? 0, log: s.entries.map((e) => `${e.index}/${e.term}`).join(' ') };
+};
+
+test('a later entry at an existing index truncates the suffix', () => {
+  const r = new LogReplay();
+  r.applyEntries(entries(1, 10, 1));
+  r.applyEntries(entries(6, 8, 2));
+  assert.equal(summary(r).log, '1/1 2/1 3/1 4/1 5/1 6/2 7/2 8/2');
+});
+
+test('a gap in the log is an error', () => {
+  const r = new LogReplay();
+  r.applyEntries(entries(1, 3, 1));
+  assert.throws(() => r.applyEntries([entry(5, 1)]), ReplayError);
+});
+
+test('a snapshot matching the log keeps the entries after it', () => {
+  const r = new LogReplay();
+  r.applyEntries(entries(1, 10, 2));
+  r.applySnapshotMarker(meta(6, 2));
+  assert.deepEqual(summary(r), { snapshot: 6, log: '7/2 8/2 9/2 10/2' });
+});
+
+test('a snapshot the log does not match replaces the whole log', () => {
+  const r = new LogReplay();
+  r.applyEntries(entries(1, 10, 2));
+  r.applySnapshotMarker(meta(6, 3)); // entry 6 has term 2: the leader's history differs
+  r.applyEntries(entries(7, 8, 3));
+  assert.deepEqual(summary(r), { snapshot: 6, log: '7/3 8/3' });
+
+  const beyond = new LogReplay();
+  beyond.applyEntries(entries(1, 4, 1));
+  beyond.applySnapshotMarker(meta(20, 5));
+  assert.deepEqual(summary(beyond), { snapshot: 20, log: '' });
+});
+
+test('a replay that starts after released segments must be covered by a snapshot', () => {
+  const covered = new LogReplay();
+  covered.applySnapshotMarker(meta(10, 1)); // copied into the head of the first kept segment
+  covered.applyEntries(entries(41, 60, 2));
+  covered.applySnapshotMarker(meta(50, 2));
+  assert.deepEqual(summary(covered), { snapshot: 50, log: '51/2 52/2 53/2 54/2 55/2 56/2 57/2 58/2 59/2 60/2' });
+
+  const uncovered = new LogReplay();
+  uncovered.applySnapshotMarker(meta(10, 1));
+  uncovered.applyEntries(entries(41, 60, 2));
+  assert.throws(() => uncovered.finish(), /starts at entry 41 but the newest snapshot is at 10/);
+});
+
+test('hard state: the last one wins; a commit beyond the log is an error; a commit below the snapshot is raised', () => {
+  const r = new LogReplay();
+  r.applyEntries(entries(1, 5, 1));
+  r.applyHardState({ term: 1, vote: 2n, commit: 3 });
+  r.applyHardState({ term: 2, vote: 3n, commit: 4 });
+  assert.deepEqual(r.finish().hardState, { term: 2, vote: 3n, commit: 4 });
+
+  r.applyHardState({ term: 2, vote: 3n, commit: 9 });
+  assert.throws(() => r.finish(), /commits entry 9 but the log ends at 5/);
+
+  const raised = new LogReplay();
+  raised.applyHardState({ term: 4, vote: 0n, commit: 2 });
+  raised.applySnapshotMarker(meta(30, 4));
+  assert.equal(raised.finish().hardState.commit, 30);
+});
+
+test('snapshot markers never go back, and the same index must keep its term', () => {
+  const r = new LogReplay();
+  r.applySnapshotMarker(meta(10, 2));
+  r.applySnapshotMarker(meta(10, 2));
+  assert.throws(() => r.applySnapshotMarker(meta(9, 2)), /older than the snapshot at 10/);
+  assert.throws(() => r.applySnapshotMarker(meta(10, 3)), /has term 3/);
+  assert.throws(() => r.applyEntries([entry(10, 2)]), /at or below the snapshot/);
+});
