@@ -23,12 +23,13 @@ const WIRE_FIXED32 = 5;
 
 export function encodeKeyValue(kv: KeyValue): Buffer {
   const leaseNumber = leaseAsSafeNumber(kv.lease);
+  const leaseWide = leaseNumber < 0 ? BigInt.asUintN(64, kv.lease) : 0n;
   let size = 1 + varintSize(kv.key.length) + kv.key.length;
   if (kv.createRevision !== 0) size += 1 + varintSize(kv.createRevision);
   if (kv.modRevision !== 0) size += 1 + varintSize(kv.modRevision);
   if (kv.version !== 0) size += 1 + varintSize(kv.version);
   if (kv.value.length !== 0) size += 1 + varintSize(kv.value.length) + kv.value.length;
-  if (kv.lease !== 0n) size += 1 + (leaseNumber >= 0 ? varintSize(leaseNumber) : 10);
+  if (kv.lease !== 0n) size += 1 + (leaseNumber >= 0 ? varintSize(leaseNumber) : varintSize64(leaseWide));
 
   const buf = Buffer.allocUnsafe(size);
   let o = 0;
@@ -54,7 +55,7 @@ export function encodeKeyValue(kv: KeyValue): Buffer {
   }
   if (kv.lease !== 0n) {
     buf[o++] = TAG_LEASE;
-    o = leaseNumber >= 0 ? writeVarint(buf, o, leaseNumber) : writeVarint64(buf, o, BigInt.asUintN(64, kv.lease));
+    o = leaseNumber >= 0 ? writeVarint(buf, o, leaseNumber) : writeVarint64(buf, o, leaseWide);
   }
   invariant(o === size, 'KeyValue encoding size mismatch');
   return buf;
@@ -225,6 +226,15 @@ function writeVarint(buf: Buffer, o: number, v: number): number {
   }
   buf[o++] = v;
   return o;
+}
+
+function varintSize64(v: bigint): number {
+  let n = 1;
+  while (v >= 0x80n) {
+    v >>= 7n;
+    n++;
+  }
+  return n;
 }
 
 function writeVarint64(buf: Buffer, o: number, v: bigint): number {

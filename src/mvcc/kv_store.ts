@@ -37,8 +37,8 @@ export class MvccStore {
   private readonly index = new TreeIndex();
   /** The revision of the last write txn that changed something; 1 on an empty store. */
   private currentRev = 1;
-  /** Reads below it fail; 0 until the first compaction. */
-  private compactRev = 0;
+  /** Reads below it fail; -1 until the first compaction (etcd accepts a first compaction at 0). */
+  private compactRev = -1;
   private openTxn: StoreWriteTxn | undefined;
   private readonly hit = newHit();
   private readonly compactor: Compactor;
@@ -63,8 +63,9 @@ export class MvccStore {
     return this.currentRev;
   }
 
+  /** 0 when never compacted. */
   compactedRevision(): number {
-    return this.compactRev;
+    return Math.max(0, this.compactRev);
   }
 
   /** Range at opts.rev (current when <= 0), with etcd's range encoding and Range options. */
@@ -120,7 +121,7 @@ export class MvccStore {
       invariant(value !== undefined, () => `revision ${r.main}_${r.sub} is indexed but not stored`);
       crc.update(revKey).update(value);
     }
-    return { hash: crc.digest(), compactRevision: this.compactRev > 0 ? this.compactRev : -1, hashRevision: hashRev };
+    return { hash: crc.digest(), compactRevision: this.compactRev, hashRevision: hashRev };
   }
 
   /** Stages the consistent index in the backend's pending batch, beside the data it produced. */

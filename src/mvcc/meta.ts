@@ -27,12 +27,14 @@ export function stageConsistentIndex(backend: Backend, ci: ConsistentIndex): voi
   backend.put('meta', TERM, u64(ci.term));
 }
 
+/** -1 when no compaction was ever scheduled (0 is a valid compaction revision). */
 export function readScheduledCompaction(backend: Backend): number {
-  return readNumber(backend, SCHEDULED_COMPACT);
+  return readNumber(backend, SCHEDULED_COMPACT, -1);
 }
 
+/** -1 when no compaction ever finished. */
 export function readFinishedCompaction(backend: Backend): number {
-  return readNumber(backend, FINISHED_COMPACT);
+  return readNumber(backend, FINISHED_COMPACT, -1);
 }
 
 export function stageScheduledCompaction(backend: Backend, rev: number): void {
@@ -44,9 +46,9 @@ export function finishedCompactionWrite(rev: number): { type: 'put'; bucket: 'me
   return { type: 'put', bucket: 'meta', key: FINISHED_COMPACT, value: u64(rev) };
 }
 
-function readNumber(backend: Backend, key: Buffer): number {
+function readNumber(backend: Backend, key: Buffer, absent = 0): number {
   const value = backend.get('meta', key);
-  return value === undefined ? 0 : readU64BE(value, 0);
+  return value === undefined ? absent : readU64BE(value, 0);
 }
 
 function u64(n: number): Buffer {

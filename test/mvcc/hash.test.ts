@@ -31,3 +31,24 @@ test('hashKV equals etcd 3.4 for the same history, before and after compaction',
     assert.throws(() => store.hashKV(9), (e) => isEtcdError(e, 'FutureRev'));
   });
 });
+
+test('two stores fed the same writes agree on hashKV; a different write changes it', async () => {
+  await withStore(async (one) => {
+    await withStore(async (two) => {
+      for (const fx of [one, two]) {
+        for (let i = 0; i < 50; i++) put(fx.store, `key${i % 9}`, `value${i}`, BigInt(i % 4));
+        del(fx.store, 'key3');
+        del(fx.store, 'key5', 'key7');
+      }
+      await Promise.all([one.store.compact(30).done, one.commit()]);
+      await Promise.all([two.store.compact(30).done, two.commit()]);
+      assert.deepEqual(one.store.hashKV(0), two.store.hashKV(0));
+      assert.deepEqual(one.store.hashKV(45), two.store.hashKV(45));
+      await two.reopen();
+      assert.deepEqual(one.store.hashKV(0), two.store.hashKV(0), 'a restart does not change the hash');
+      put(two.store, 'key1', 'different');
+      put(one.store, 'key1', 'differenT');
+      assert.notEqual(one.store.hashKV(0).hash, two.store.hashKV(0).hash);
+    });
+  });
+});

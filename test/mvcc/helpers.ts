@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Backend } from '../../src/storage/backend.js';
 import { MvccStore } from '../../src/mvcc/index.js';
 import type { KeyValue } from '../../src/mvcc/index.js';
+import { isTombstoneKey, revisionMain, revisionSub } from '../../src/mvcc/revision.js';
 
 export const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 export const NO_END = Buffer.alloc(0);
@@ -79,4 +80,13 @@ export function del(store: MvccStore, key: string, end = ''): number {
 /** A readable summary: key=value@create/mod/version. */
 export function show(kvs: KeyValue[]): string[] {
   return kvs.map((kv) => `${kv.key.toString('latin1')}=${kv.value.toString('latin1')}@${kv.createRevision}/${kv.modRevision}/${kv.version}`);
+}
+
+/** The revision keys of the 'key' bucket on disk, as main_sub with a trailing t on tombstones. */
+export async function storedRevisions(backend: Backend): Promise<string[]> {
+  const out: string[] = [];
+  for await (const [k] of backend.iterate('key')) {
+    out.push(`${revisionMain(k)}_${revisionSub(k)}${isTombstoneKey(k) ? 't' : ''}`);
+  }
+  return out;
 }
