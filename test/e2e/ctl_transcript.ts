@@ -37,8 +37,8 @@ export function describeStep(step: CtlStep): string {
 }
 
 const ID_PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  [/"(cluster_id|member_id|raft_term)":(?!0[,}])\d+/g, '"$1":<$1>'],
-  [/"(ClusterID|MemberID|RaftTerm)" : (?!0$)\d+$/gm, '"$1" : <$1>'],
+  [/"(cluster_id|member_id|raft_term)":(?!0(?!\d))\d+/g, '"$1":<$1>'],
+  [/"(ClusterID|MemberID|RaftTerm)" : (?!0(?!\d))\d+/g, '"$1" : <$1>'],
 ];
 
 export function normalizeOutput(text: string): string {
@@ -92,7 +92,7 @@ export function diffTranscripts(
   if (differing === 0) return '';
   const hidden = differing > MAX_REPORTED_STEPS ? ` (first ${MAX_REPORTED_STEPS} shown)` : '';
   return [
-    `${differing} of ${expected.length} etcdctl steps differ${hidden}; - ${labels.expected}, + ${labels.actual}:`,
+    `${differing} of ${expected.length} steps differ${hidden}; - ${labels.expected}, + ${labels.actual}:`,
     ...report,
   ].join('\n');
 }

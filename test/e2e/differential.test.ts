@@ -14,11 +14,23 @@ import { skipUnlessTools } from '../helpers/tools.js';
 import { skipUnlessTetcd, startRealEtcd, startTetcd, type Member } from '../helpers/members.js';
 import { diffTranscripts, runTranscript, type TranscriptEntry } from './ctl_transcript.js';
 import { KV_SCRIPT } from './kv_script.js';
+import { GRPC_SCRIPT, runGrpcTranscript } from './grpc_script.js';
 
-async function transcriptOf(start: () => Promise<Member>, label: string): Promise<TranscriptEntry[]> {
+type Session = (member: Member) => Promise<TranscriptEntry[]>;
+const ETCDCTL_SESSION: Session = (m) => runTranscript(m.endpoint, KV_SCRIPT);
+const GRPC_SESSION: Session = async (m) => {
+  const client = m.client();
+  try {
+    return await runGrpcTranscript(client, GRPC_SCRIPT);
+  } finally {
+    client.close();
+  }
+};
+
+async function transcriptOf(session: Session, start: () => Promise<Member>, label: string): Promise<TranscriptEntry[]> {
   const member = await start();
   try {
-    const transcript = await runTranscript(member.endpoint, KV_SCRIPT);
+    const transcript = await session(member);
     const dumpDir = process.env.TETCD_DIFF_DUMP;
     if (dumpDir) {
       await mkdir(dumpDir, { recursive: true });
@@ -33,17 +45,29 @@ async function transcriptOf(start: () => Promise<Member>, label: string): Promis
 
 describe('differential: one etcdctl session against etcd 3.4 and tetcd', { skip: skipUnlessTools(['etcd', 'etcdctl']) }, () => {
   let etcdTranscript: Promise<TranscriptEntry[]> | undefined;
-  const expected = (): Promise<TranscriptEntry[]> => (etcdTranscript ??= transcriptOf(startRealEtcd, 'etcd'));
+  const expected = (): Promise<TranscriptEntry[]> => (etcdTranscript ??= transcriptOf(ETCDCTL_SESSION, startRealEtcd, 'etcd'));
 
   test('the session is deterministic: two real etcds print the same', async () => {
-    const [first, second] = await Promise.all([expected(), transcriptOf(startRealEtcd, 'etcd-again')]);
+    const [first, second] = await Promise.all([expected(), transcriptOf(ETCDCTL_SESSION, startRealEtcd, 'etcd-again')]);
     assert.equal(first.length, KV_SCRIPT.length);
     const report = diffTranscripts(first, second, { expected: 'etcd', actual: 'etcd again' });
     assert.equal(report, '', report);
   });
 
   test('tetcd prints what etcd prints', { skip: skipUnlessTetcd() }, async () => {
-    const [want, got] = await Promise.all([expected(), transcriptOf(startTetcd, 'tetcd')]);
+    const [want, got] = await Promise.all([expected(), transcriptOf(ETCDCTL_SESSION, startTetcd, 'tetcd')]);
+    const report = diffTranscripts(want, got, { expected: 'etcd 3.4', actual: 'tetcd' });
+    if (report !== '') assert.fail(report);
+  });
+});
+
+describe('differential: gRPC requests etcdctl cannot make', { skip: skipUnlessTools(['etcd']) }, () => {
+  test('tetcd answers what etcd answers', { skip: skipUnlessTetcd() }, async () => {
+    const [want, got] = await Promise.all([
+      transcriptOf(GRPC_SESSION, startRealEtcd, 'etcd-grpc'),
+      transcriptOf(GRPC_SESSION, startTetcd, 'tetcd-grpc'),
+    ]);
+    assert.equal(want.length, GRPC_SCRIPT.length);
     const report = diffTranscripts(want, got, { expected: 'etcd 3.4', actual: 'tetcd' });
     if (report !== '') assert.fail(report);
   });
