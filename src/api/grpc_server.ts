@@ -1,0 +1,79 @@
+/**
+ * The client-facing gRPC server: etcd's six services on the client URLs. Methods a service does
+ * not implement yet answer UNIMPLEMENTED explicitly, so every etcd RPC name resolves.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../base/logger.js';
+import { loadEtcdProtos } from '../etcdpb/load.js';
+import type { EtcdServer } from '../server/etcd_server.js';
+import { kvService } from './kv_service.js';
+import { maintenanceService } from './maintenance_service.js';
+import { clusterService } from './cluster_service.js';
+
+export interface ClientServerOptions {
+  maxRequestBytes: number;
+  maxTxnOps: number;
+}
+
+/** etcd accepts gRPC messages up to the request limit plus 512 KiB of framing slack. */
+const GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+/** A service implementation that may leave methods out. */
+type PartialImplementation = { [method: string]: grpc.UntypedHandleCall | undefined };
+
+function withUnimplemented(service: grpc.ServiceDefinition, impl: PartialImplementation): grpc.UntypedServiceImplementation {
+  const full: grpc.UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(service)) {
+    const given = impl[name];
+    if (given) {
+      full[name] = given;
+      continue;
+    }
+    const status = { code: grpc.status.UNIMPLEMENTED, details: `unknown method ${name}` };
+    if (method.requestStream || method.responseStream) {
+      full[name] = (call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>) => {
+        call.emit('error', status);
+      };
+    } else {
+      full[name] = (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => cb(status);
+    }
+  }
+  return full;
+}
+
+export function createClientServer(server: EtcdServer, opts: ClientServerOptions, logger: Logger): grpc.Server {
+  const protos = loadEtcdProtos().etcdserverpb;
+  const grpcServer = new grpc.Server({
+    'grpc.max_receive_message_length': opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    'grpc.max_send_message_length': -1,
+    // etcdctl pings every 2 s by default on idle watch streams; etcd allows pings every 5 s.
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 1000,
+  });
+  const add = (svc: grpc.ServiceDefinition, impl: PartialImplementation): void =>
+    grpcServer.addService(svc, withUnimplemented(svc, impl));
+  add(protos.KV.service, kvService(server, { maxTxnOps: opts.maxTxnOps }, logger));
+  add(protos.Watch.service, {});
+  add(protos.Lease.service, {});
+  add(protos.Cluster.service, clusterService(server, logger));
+  add(protos.Maintenance.service, maintenanceService(server, logger));
+  add(protos.Auth.service, {});
+  return grpcServer;
+}
+
+/** "http://host:port" → "host:port" for grpc-js bind. */
+export function bindAddressOf(url: string): string {
+  const u = new URL(url);
+  if (u.protocol !== 'http:') throw new Error(`unsupported scheme in ${url} (TLS is not available yet)`);
+  const host = u.hostname.startsWith('[') ? u.hostname : u.hostname;
+  return `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${u.port || '2379'}`;
+}
+
+export function bindServer(grpcServer: grpc.Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    grpcServer.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      if (err) reject(err);
+      else resolve(port);
+    });
+  });
+}
