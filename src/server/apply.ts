@@ -161,7 +161,8 @@ export class KvApplier {
       case 'request_txn': {
         invariant(op.request_txn, 'request_txn set');
         const nested = this.applyTxn(txn, op.request_txn, path);
-        nested.header = { revision: txnRevision(txn) };
+        // etcd leaves the header of a nested txn response empty.
+        nested.header = {};
         return { response_txn: nested };
       }
       default:

@@ -5,10 +5,10 @@
  * Rules:
  *  - An entry at index i replaces the stored entry at i and drops everything after it (raft only
  *    rewrites an uncommitted suffix; the later write wins, as in etcd's WAL).
- *  - A snapshot marker (S, T) makes entries <= S unnecessary. Entries after S survive only if the
- *    log holds entry S with term T, i.e. the snapshot is a prefix of this log (a local snapshot).
- *    Otherwise the snapshot came from the leader and replaced a log it does not match, so every
- *    entry written before the marker is discarded (raft's restore() did the same in memory).
+ *  - A snapshot marker (S, T) makes entries <= S unnecessary. If the writer found entry S with
+ *    term T in the log (a local snapshot), the entries after S stay; otherwise the snapshot came
+ *    from a leader and replaced a log it does not match, so every entry written before the marker
+ *    is void (raft's restore() did the same in memory). The writer records which case it was.
  *  - After old segments were released, replay starts mid-log: the first entry seen may follow a
  *    gap, which a later snapshot marker must cover; finish() checks that it did.
  */
@@ -62,7 +62,7 @@ export class LogReplay {
     this.hardState = hs;
   }
 
-  applySnapshotMarker(meta: SnapshotMetadata): void {
+  applySnapshotMarker(meta: SnapshotMetadata, replacesLog: boolean): void {
     const current = this.snapshot;
     if (current && meta.index < current.index) {
       throw new ReplayError(`snapshot marker ${meta.index} is older than the snapshot at ${current.index}`);
@@ -71,13 +71,18 @@ export class LogReplay {
       if (meta.term !== current.term) {
         throw new ReplayError(`snapshot marker ${meta.index} has term ${meta.term}, an earlier one term ${current.term}`);
       }
-      this.snapshot = meta;
       return;
     }
-    const first = this.entries[0]?.index;
-    const atSnapshot = first === undefined ? undefined : this.entries[meta.index - first];
-    const matches = meta.index === 0 || (atSnapshot !== undefined && atSnapshot.index === meta.index && atSnapshot.term === meta.term);
-    this.entries = matches ? this.entries.filter((e) => e.index > meta.index) : [];
+    if (replacesLog) {
+      this.entries = [];
+    } else {
+      const first = this.entries[0]?.index;
+      const atSnapshot = first === undefined ? undefined : this.entries[meta.index - first];
+      if (atSnapshot && atSnapshot.term !== meta.term) {
+        throw new ReplayError(`snapshot marker ${meta.index}/${meta.term} was written as held by the log, whose entry has term ${atSnapshot.term}`);
+      }
+      this.entries = this.entries.filter((e) => e.index > meta.index);
+    }
     this.snapshot = meta;
   }
 

@@ -20,6 +20,7 @@ import { invariant } from '../base/assert.js';
 import { nullLogger, type Logger } from '../base/logger.js';
 import type { Entry, HardState, SnapshotMetadata } from '../raft/types.js';
 import { nodeDisk, type Disk, type DiskFile } from './disk.js';
+import { LogTerms } from './raft_log_terms.js';
 import { LogReplay, ReplayError, emptyHardState, type RaftLogState } from './raft_log_replay.js';
 import { frameRecord, scanRecords, WalRecordType, type WalRecord } from './wal_record.js';
 import {
@@ -92,8 +93,8 @@ export class RaftLogStore {
     private tailSize: number,
     private hardState: HardState,
     private snapshot: SnapshotMetadata | undefined,
-    /** An upper bound of the log's last index (exact except after a non-matching snapshot marker). */
-    private lastIndex: number,
+    /** The stored log's shape, to refuse writes that replay would reject. */
+    private readonly terms: LogTerms,
   ) {}
 
   static async open(
@@ -141,11 +142,11 @@ export class RaftLogStore {
     }
     const tailSegment = segments.at(-1)!;
     const tail = await disk.open(tailSegment.path, 'readwrite');
-    const lastIndex = state.entries.at(-1)?.index ?? state.snapshot?.index ?? 0;
+    const terms = LogTerms.of(state.snapshot, state.entries);
     const tailSize = scanned.at(-1)!.validEnd;
-    const store = new RaftLogStore(dir, disk, logger, segmentBytes, segments, tail, tailSize, state.hardState, state.snapshot, lastIndex);
+    const store = new RaftLogStore(dir, disk, logger, segmentBytes, segments, tail, tailSize, state.hardState, state.snapshot, terms);
     logger.info(
-      { dir, segments: segments.length, entries: state.entries.length, lastIndex, snapshotIndex: state.snapshot?.index ?? 0 },
+      { dir, segments: segments.length, entries: state.entries.length, lastIndex: terms.lastIndex, snapshotIndex: state.snapshot?.index ?? 0 },
       'opened the WAL',
     );
     return { store, state, fresh: false };
@@ -153,7 +154,7 @@ export class RaftLogStore {
 
   private static async create(dir: string, disk: Disk, logger: Logger, segmentBytes: number): Promise<{ store: RaftLogStore; state: RaftLogState; fresh: boolean }> {
     const first = await createSegment(disk, dir, 0, 1, [segmentHeaderRecord(0, 1)]);
-    const store = new RaftLogStore(dir, disk, logger, segmentBytes, [first.segment], first.file, first.size, emptyHardState(), undefined, 0);
+    const store = new RaftLogStore(dir, disk, logger, segmentBytes, [first.segment], first.file, first.size, emptyHardState(), undefined, new LogTerms());
     logger.info({ dir }, 'created a new WAL');
     return { store, state: { hardState: emptyHardState(), entries: [] }, fresh: true };
   }
@@ -164,12 +165,13 @@ export class RaftLogStore {
    */
   save(hardState: HardState | undefined, entries: readonly Entry[]): Promise<void> {
     return this.enqueue(async () => {
-      this.checkEntries(entries);
       const newHardState = hardState && !hardStateEqual(hardState, this.hardState) ? { ...hardState } : undefined;
       if (entries.length === 0 && !newHardState) return;
+      // Checks the entries against the stored log before anything is written; if the write then
+      // fails, the store is poisoned, so the early update never describes a log anyone reads.
+      this.terms.append(entries);
       await this.append(frameRecord(WalRecordType.Batch, encodeBatch(entries, newHardState)));
       if (newHardState) this.hardState = newHardState;
-      if (entries.length > 0) this.lastIndex = entries.at(-1)!.index;
       if (this.tailSize >= this.segmentBytes) await this.startSegment();
     });
   }
@@ -183,20 +185,19 @@ export class RaftLogStore {
         invariant(meta.term === current.term, () => `snapshot ${meta.index} saved again with term ${meta.term}, was ${current.term}`);
         return;
       }
-      await this.append(frameRecord(WalRecordType.SnapshotMarker, encodeSnapshotMarker(meta)));
+      const replacesLog = !this.terms.holds(meta);
+      await this.append(frameRecord(WalRecordType.SnapshotMarker, encodeSnapshotMarker({ metadata: meta, replacesLog })));
       this.snapshot = meta;
-      this.lastIndex = Math.max(this.lastIndex, meta.index);
+      this.terms.applySnapshot(meta);
     });
   }
 
-  /**
-   * Deletes old segments whose entries all lie below both `index` and the durable snapshot: the
-   * segment holding the snapshot's own entry is kept, because replay checks its term.
-   */
+  /** Deletes old segments whose entries all lie below `index` and are covered by the durable snapshot. */
   releaseBefore(index: number): Promise<void> {
     return this.enqueue(async () => {
-      const limit = Math.min(index, this.snapshot?.index ?? 0);
-      // Segment k's entries were all below the index segment k+1 started at.
+      const limit = Math.min(index, (this.snapshot?.index ?? 0) + 1);
+      // The live entries of a segment all lie below the index the next segment started at; the
+      // hard state and snapshot marker live on in the heads of later segments.
       while (this.segments.length > 1 && this.segments[1]!.firstIndex <= limit) {
         const released = this.segments[0]!;
         await this.disk.remove(released.path);
@@ -219,18 +220,6 @@ export class RaftLogStore {
   /** Segment files in use, oldest first (for tests and diagnostics). */
   segmentFiles(): string[] {
     return this.segments.map((s) => s.path);
-  }
-
-  private checkEntries(entries: readonly Entry[]): void {
-    if (entries.length === 0) return;
-    const first = entries[0]!.index;
-    const snapshotIndex = this.snapshot?.index ?? 0;
-    invariant(first > snapshotIndex, () => `entry ${first} is at or below the durable snapshot at ${snapshotIndex}`);
-    invariant(first <= this.lastIndex + 1, () => `entry ${first} would leave a gap after the last entry ${this.lastIndex}`);
-    for (let i = 1; i < entries.length; i++) {
-      invariant(entries[i]!.index === first + i, () => `entries are not contiguous at position ${i}`);
-      invariant(entries[i]!.term >= entries[i - 1]!.term, () => `entry ${first + i} has a lower term than its predecessor`);
-    }
   }
 
   private enqueue(op: () => Promise<void>): Promise<void> {
@@ -257,9 +246,10 @@ export class RaftLogStore {
 
   private async startSegment(): Promise<void> {
     const seq = this.segments.at(-1)!.seq + 1;
-    const firstIndex = this.lastIndex + 1;
+    const firstIndex = this.terms.lastIndex + 1;
     const head = [segmentHeaderRecord(seq, firstIndex)];
-    if (this.snapshot) head.push(frameRecord(WalRecordType.SnapshotMarker, encodeSnapshotMarker(this.snapshot)));
+    // The copy in a head keeps the log: the log after it is the current one.
+    if (this.snapshot) head.push(frameRecord(WalRecordType.SnapshotMarker, encodeSnapshotMarker({ metadata: this.snapshot, replacesLog: false })));
     if (!isEmptyHardState(this.hardState)) head.push(frameRecord(WalRecordType.Batch, encodeBatch([], this.hardState)));
     try {
       const next = await createSegment(this.disk, this.dir, seq, firstIndex, head);
@@ -367,7 +357,8 @@ function applySegment(replay: LogReplay, segment: Segment, records: readonly Wal
         replay.applyEntries(batch.entries);
         if (batch.hardState) replay.applyHardState(batch.hardState);
       } else {
-        replay.applySnapshotMarker(decodeSnapshotMarker(record.payload));
+        const marker = decodeSnapshotMarker(record.payload);
+        replay.applySnapshotMarker(marker.metadata, marker.replacesLog);
       }
     } catch (err) {
       if (err instanceof WalCorruptionError) throw err;

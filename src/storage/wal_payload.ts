@@ -3,7 +3,7 @@
  * reuse the raft codec, so the WAL stores exactly the bytes the peer transport would send.
  */
 import protobuf from 'protobufjs/minimal.js';
-import { asDecodeError, entryCodec, hardStateCodec, snapshotMetadataCodec } from '../raftpb/codec.js';
+import { asDecodeError, emptyConfState, entryCodec, hardStateCodec, snapshotMetadataCodec } from '../raftpb/codec.js';
 import type { Entry, HardState, SnapshotMetadata } from '../raft/types.js';
 
 const SEGMENT_MAGIC = Buffer.from('tetcdwal', 'latin1');
@@ -71,6 +71,40 @@ export function decodeBatch(payload: Buffer): Batch {
   return batch;
 }
 
-export const encodeSnapshotMarker = (meta: SnapshotMetadata): Uint8Array => snapshotMetadataCodec.encode(meta);
+export interface SnapshotMarker {
+  metadata: SnapshotMetadata;
+  /**
+   * True when the snapshot did not match the log (it came from a leader whose history differs):
+   * every entry written before the marker is void. Decided by the writer, who knows the log,
+   * so replay never needs the entry at the snapshot index, which may be in a released segment.
+   */
+  replacesLog: boolean;
+}
 
-export const decodeSnapshotMarker = (payload: Buffer): SnapshotMetadata => snapshotMetadataCodec.decode(payload);
+/** payload = protobuf { SnapshotMetadata metadata = 1; bool replaces_log = 2; } */
+export function encodeSnapshotMarker(marker: SnapshotMarker): Uint8Array {
+  const w = protobuf.Writer.create();
+  snapshotMetadataCodec.writeField(w, 1, marker.metadata);
+  if (marker.replacesLog) w.uint32((2 << 3) | 0).bool(true);
+  return w.finish();
+}
+
+export function decodeSnapshotMarker(payload: Buffer): SnapshotMarker {
+  const r = protobuf.Reader.create(payload);
+  const marker: SnapshotMarker = { metadata: emptyMetadata(), replacesLog: false };
+  try {
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      if (tag === ((1 << 3) | 2)) marker.metadata = snapshotMetadataCodec.readField(r);
+      else if (tag === ((2 << 3) | 0)) marker.replacesLog = r.bool();
+      else r.skipType(tag & 7);
+    }
+  } catch (err) {
+    throw asDecodeError(err);
+  }
+  return marker;
+}
+
+function emptyMetadata(): SnapshotMetadata {
+  return { index: 0, term: 0, confState: emptyConfState() };
+}

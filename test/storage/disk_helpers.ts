@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeDisk, type Disk, type DiskFile } from '../../src/storage/disk.js';
-import { EntryType, type Entry } from '../../src/raft/types.js';
+import { EntryType, type Entry, type SnapshotMetadata } from '../../src/raft/types.js';
 
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'tetcd-storage-'));
@@ -22,6 +22,23 @@ export function entries(from: number, to: number, term: number, size?: number): 
   const out: Entry[] = [];
   for (let i = from; i <= to; i++) out.push(entry(i, term, size === undefined ? undefined : Buffer.alloc(size, i % 251)));
   return out;
+}
+
+/** Snapshot metadata with a conf state that exercises 64-bit ids. */
+export function snapshotMeta(index: number, term: number): SnapshotMetadata {
+  return {
+    index,
+    term,
+    confState: { voters: [1n, 1n << 63n, (1n << 64n) - 1n], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false },
+  };
+}
+
+/** What raft_log_child.ts stores at (index, term): sizes vary from 16 bytes to 3 KiB. */
+export function childEntryData(index: number, term: number): Buffer {
+  const data = Buffer.alloc(16 + ((index * 7919) % 3000), index % 256);
+  data.writeUInt32LE(index, 0);
+  data.writeUInt32LE(term, 4);
+  return data;
 }
 
 /** Counts file and directory fsyncs; can be told to fail the next file fsync (EIO). */

@@ -1,14 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogReplay, ReplayError } from '../../src/storage/raft_log_replay.js';
-import { entries, entry } from './disk_helpers.js';
-import type { SnapshotMetadata } from '../../src/raft/types.js';
+import { LogTerms } from '../../src/storage/raft_log_terms.js';
+import { entries, entry, snapshotMeta } from './disk_helpers.js';
 
-const meta = (index: number, term: number): SnapshotMetadata => ({
-  index,
-  term,
-  confState: { voters: [1n], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false },
-});
+const meta = snapshotMeta;
 const summary = (r: LogReplay) => {
   const s = r.finish();
   return { snapshot: s.snapshot?.index ?? 0, log: s.entries.map((e) => `${e.index}/${e.term}`).join(' ') };
@@ -83,4 +79,26 @@ test('snapshot markers never go back, and the same index must keep its term', ()
   assert.throws(() => r.applySnapshotMarker(meta(9, 2)), /older than the snapshot at 10/);
   assert.throws(() => r.applySnapshotMarker(meta(10, 3)), /has term 3/);
   assert.throws(() => r.applyEntries([entry(10, 2)]), /at or below the snapshot/);
+});
+
+test('LogTerms tracks terms as runs through appends, truncations and snapshots', () => {
+  const t = new LogTerms();
+  t.append(entries(1, 10, 1));
+  t.append(entries(11, 20, 3));
+  t.append(entries(15, 16, 4)); // truncates 15..20
+  assert.deepEqual([t.termAt(0), t.termAt(1), t.termAt(10), t.termAt(14), t.termAt(15), t.termAt(16), t.termAt(17)], [0, 1, 1, 3, 4, 4, undefined]);
+  assert.equal(t.lastIndex, 16);
+  assert.throws(() => t.append([entry(17, 3)]), /below the term 4/);
+  assert.throws(() => t.append([entry(18, 4)]), /gap/);
+  assert.equal(t.lastIndex, 16, 'a refused append changes nothing');
+
+  t.applySnapshot(meta(12, 3)); // matches: the suffix stays
+  assert.deepEqual([t.termAt(11), t.termAt(12), t.termAt(13), t.termAt(16)], [undefined, 3, 3, 4]);
+  assert.throws(() => t.append([entry(12, 3)]), /at or below the durable snapshot/);
+
+  t.applySnapshot(meta(14, 5)); // entry 14 has term 3: the leader's log replaces ours
+  assert.equal(t.lastIndex, 14);
+  assert.equal(t.termAt(15), undefined);
+  t.append([entry(15, 5)]);
+  assert.equal(LogTerms.of(meta(14, 5), [entry(15, 5)]).termAt(15), 5);
 });

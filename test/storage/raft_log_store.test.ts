@@ -5,14 +5,10 @@ import { join } from 'node:path';
 import { AssertionFailure } from '../../src/base/assert.js';
 import { RaftLogStore, WalCorruptionError, type RaftLogState } from '../../src/storage/raft_log_store.js';
 import { scanRecords } from '../../src/storage/wal_record.js';
-import type { HardState, SnapshotMetadata } from '../../src/raft/types.js';
-import { CountingDisk, entries, entry, withTempDir } from './disk_helpers.js';
+import type { HardState } from '../../src/raft/types.js';
+import { CountingDisk, entries, entry, snapshotMeta, withTempDir } from './disk_helpers.js';
 
-const meta = (index: number, term: number): SnapshotMetadata => ({
-  index,
-  term,
-  confState: { voters: [1n, 1n << 63n], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false },
-});
+const meta = snapshotMeta;
 
 function describe(state: RaftLogState): string {
   return state.entries.map((e) => `${e.index}/${e.term}`).join(' ');
@@ -140,7 +136,7 @@ test('segments rotate; hard state and snapshot survive the release of old segmen
     await reopened.close();
     const state = await reopen(dir, { segmentBytes: 8 * 1024 });
     assert.equal(state.snapshot?.index, 600);
-    assert.deepEqual(state.snapshot?.confState.voters, [1n, 1n << 63n]);
+    assert.deepEqual(state.snapshot?.confState.voters, [1n, 1n << 63n, (1n << 64n) - 1n]);
     assert.deepEqual(state.hardState, { ...hs, commit: 900 });
     assert.equal(state.entries[0]!.index, 601);
     assert.equal(state.entries.at(-1)!.index, 1001);
