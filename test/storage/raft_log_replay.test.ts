@@ -23,35 +23,45 @@ test('a gap in the log is an error', () => {
   assert.throws(() => r.applyEntries([entry(5, 1)]), ReplayError);
 });
 
-test('a snapshot matching the log keeps the entries after it', () => {
+const KEEPS = false;
+const REPLACES = true;
+
+test('a snapshot the log holds keeps the entries after it', () => {
   const r = new LogReplay();
   r.applyEntries(entries(1, 10, 2));
-  r.applySnapshotMarker(meta(6, 2));
+  r.applySnapshotMarker(meta(6, 2), KEEPS);
   assert.deepEqual(summary(r), { snapshot: 6, log: '7/2 8/2 9/2 10/2' });
+
+  const lying = new LogReplay();
+  lying.applyEntries(entries(1, 10, 2));
+  assert.throws(() => lying.applySnapshotMarker(meta(6, 3), KEEPS), /written as held by the log, whose entry has term 2/);
 });
 
-test('a snapshot the log does not match replaces the whole log', () => {
+test('a snapshot that replaced the log voids every entry written before it', () => {
   const r = new LogReplay();
   r.applyEntries(entries(1, 10, 2));
-  r.applySnapshotMarker(meta(6, 3)); // entry 6 has term 2: the leader's history differs
+  r.applySnapshotMarker(meta(6, 3), REPLACES); // entry 6 has term 2: the leader's history differs
   r.applyEntries(entries(7, 8, 3));
   assert.deepEqual(summary(r), { snapshot: 6, log: '7/3 8/3' });
 
   const beyond = new LogReplay();
   beyond.applyEntries(entries(1, 4, 1));
-  beyond.applySnapshotMarker(meta(20, 5));
+  beyond.applySnapshotMarker(meta(20, 5), REPLACES);
   assert.deepEqual(summary(beyond), { snapshot: 20, log: '' });
 });
 
 test('a replay that starts after released segments must be covered by a snapshot', () => {
+  // The first kept segment's head repeats an old marker; older markers whose entries were in
+  // released segments still apply, because each marker says whether it kept the log.
   const covered = new LogReplay();
-  covered.applySnapshotMarker(meta(10, 1)); // copied into the head of the first kept segment
+  covered.applySnapshotMarker(meta(10, 1), KEEPS);
   covered.applyEntries(entries(41, 60, 2));
-  covered.applySnapshotMarker(meta(50, 2));
+  covered.applySnapshotMarker(meta(38, 2), KEEPS);
+  covered.applySnapshotMarker(meta(50, 2), KEEPS);
   assert.deepEqual(summary(covered), { snapshot: 50, log: '51/2 52/2 53/2 54/2 55/2 56/2 57/2 58/2 59/2 60/2' });
 
   const uncovered = new LogReplay();
-  uncovered.applySnapshotMarker(meta(10, 1));
+  uncovered.applySnapshotMarker(meta(10, 1), KEEPS);
   uncovered.applyEntries(entries(41, 60, 2));
   assert.throws(() => uncovered.finish(), /starts at entry 41 but the newest snapshot is at 10/);
 });
@@ -68,16 +78,16 @@ test('hard state: the last one wins; a commit beyond the log is an error; a comm
 
   const raised = new LogReplay();
   raised.applyHardState({ term: 4, vote: 0n, commit: 2 });
-  raised.applySnapshotMarker(meta(30, 4));
+  raised.applySnapshotMarker(meta(30, 4), REPLACES);
   assert.equal(raised.finish().hardState.commit, 30);
 });
 
 test('snapshot markers never go back, and the same index must keep its term', () => {
   const r = new LogReplay();
-  r.applySnapshotMarker(meta(10, 2));
-  r.applySnapshotMarker(meta(10, 2));
-  assert.throws(() => r.applySnapshotMarker(meta(9, 2)), /older than the snapshot at 10/);
-  assert.throws(() => r.applySnapshotMarker(meta(10, 3)), /has term 3/);
+  r.applySnapshotMarker(meta(10, 2), REPLACES);
+  r.applySnapshotMarker(meta(10, 2), KEEPS);
+  assert.throws(() => r.applySnapshotMarker(meta(9, 2), KEEPS), /older than the snapshot at 10/);
+  assert.throws(() => r.applySnapshotMarker(meta(10, 3), KEEPS), /has term 3/);
   assert.throws(() => r.applyEntries([entry(10, 2)]), /at or below the snapshot/);
 });
 
