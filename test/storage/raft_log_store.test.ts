@@ -281,3 +281,16 @@ test('caller bugs are assertion failures and do not poison the store', async () 
     assert.equal(describe(await reopen(dir)), '3/2 4/2');
   });
 });
+
+test('a bootstrap marker at index 0 carries the initial conf state and keeps the log after it', async () => {
+  await withTempDir(async (dir) => {
+    const { store } = await RaftLogStore.open(dir);
+    await store.saveSnapshotMarker(meta(0, 0));
+    await store.save({ term: 1, vote: 1n, commit: 2 }, entries(1, 3, 1));
+    await store.close();
+    const state = await reopen(dir);
+    assert.equal(state.snapshot?.index, 0);
+    assert.deepEqual(state.snapshot?.confState.voters, [1n, 1n << 63n, (1n << 64n) - 1n]);
+    assert.equal(describe(state), '1/1 2/1 3/1');
+  });
+});
