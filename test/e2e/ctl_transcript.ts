@@ -1,6 +1,6 @@
 /**
  * Runs a list of etcdctl invocations against one endpoint and records a transcript that can be
- * compared across servers. Normalization is deliberately narrow:
+ * compared across servers (or across clients: the same list through bin/tetcdctl). Normalization is deliberately narrow:
  * - server identity that legitimately differs between two clusters: non-zero cluster_id,
  *   member_id and raft_term, in json (`"cluster_id":N`) and fields (`"ClusterID" : N`) output;
  * - etcdctl's own client-side retry log lines, whose `ts` (wall clock) and `target` (a random
@@ -8,7 +8,7 @@
  *   the server's gRPC code and message, is compared.
  * Everything else (revisions, versions, values, errors, exit codes) must match byte for byte.
  */
-import { etcdctl } from '../helpers/etcdctl.js';
+import { runCtl } from '../helpers/etcdctl.js';
 
 export interface CtlStep {
   args: readonly string[];
@@ -47,13 +47,30 @@ export function normalizeOutput(text: string): string {
   return out.replace(/"ts":"[^"]*",/g, '').replace(/"target":"[^"]*",/g, '');
 }
 
-export async function runTranscript(endpoint: string, steps: readonly CtlStep[]): Promise<TranscriptEntry[]> {
+export interface TranscriptOptions {
+  /** The command line tool to run: etcdctl (default) or a path such as bin/tetcdctl. */
+  command?: string;
+  /**
+   * Drop the structured log lines etcdctl's client library prints on stderr (`{"level":...}`),
+   * for comparing two clients rather than two servers: they are Go client internals, while the
+   * `Error:` line that follows them carries the server's message.
+   */
+  dropClientLogs?: boolean;
+}
+
+const CLIENT_LOG_LINE = /^\{"level":/;
+
+export async function runTranscript(
+  endpoint: string,
+  steps: readonly CtlStep[],
+  options: TranscriptOptions = {},
+): Promise<TranscriptEntry[]> {
   const entries: TranscriptEntry[] = [];
   for (const step of steps) {
-    const result = await etcdctl(step.args, { endpoints: endpoint, stdin: step.stdin, timeoutMs: 20_000 });
+    const result = await runCtl(options.command ?? 'etcdctl', step.args, { endpoints: endpoint, stdin: step.stdin, timeoutMs: 20_000 });
     const stderr = result.stderr
       .split('\n')
-      .filter((line) => line !== '')
+      .filter((line) => line !== '' && !(options.dropClientLogs && CLIENT_LOG_LINE.test(line)))
       .map((line) => `stderr| ${line}\n`)
       .join('');
     const exit = result.signal ? `[killed by ${result.signal}]` : `[exit ${result.code}]`;

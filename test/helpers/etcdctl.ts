@@ -1,5 +1,12 @@
-/** Runs the real etcdctl (v3 API) against an endpoint, as a user would from a shell. */
+/**
+ * Runs an etcdctl-compatible command line tool against an endpoint, as a user would from a shell:
+ * the real etcdctl (v3 API) or our bin/tetcdctl, with the same arguments and environment.
+ */
+import { join } from 'node:path';
 import { cleanEnv, runCommand, type CommandResult } from './proc.js';
+import { PROJECT_ROOT } from './paths.js';
+
+export const TETCDCTL_BIN = join(PROJECT_ROOT, 'bin', 'tetcdctl');
 
 export interface CtlOptions {
   /** host:port or URL list, passed as --endpoints. */
@@ -10,13 +17,22 @@ export interface CtlOptions {
   timeoutMs?: number;
 }
 
-export function etcdctl(args: readonly string[], options: CtlOptions = {}): Promise<CommandResult> {
+/** Runs `command` (a path or a name on PATH) with etcdctl's conventions; never throws on failure. */
+export function runCtl(command: string, args: readonly string[], options: CtlOptions = {}): Promise<CommandResult> {
   const endpointArgs = options.endpoints ? [`--endpoints=${options.endpoints}`] : [];
-  return runCommand('etcdctl', [...endpointArgs, ...args], {
+  return runCommand(command, [...endpointArgs, ...args], {
     stdin: options.stdin,
     env: { ...cleanEnv(), ETCDCTL_API: '3', ...options.env },
     timeoutMs: options.timeoutMs ?? 30_000,
   });
+}
+
+export function etcdctl(args: readonly string[], options: CtlOptions = {}): Promise<CommandResult> {
+  return runCtl('etcdctl', args, options);
+}
+
+export function tetcdctl(args: readonly string[], options: CtlOptions = {}): Promise<CommandResult> {
+  return runCtl(TETCDCTL_BIN, args, options);
 }
 
 /** Like etcdctl() but throws, with everything etcdctl said, unless it exits 0. Returns stdout. */

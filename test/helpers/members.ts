@@ -6,18 +6,16 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePorts } from './ports.js';
 import { cleanEnv, describeExit, spawnProcess, type ManagedProcess, type ProcessExit } from './proc.js';
 import { EtcdGrpcClient } from './grpc_client.js';
 import { findTool, isCI } from './tools.js';
+import { PROJECT_ROOT } from './paths.js';
 
-/** The project root (this file runs from dist/test/helpers/). */
-export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export { PROJECT_ROOT };
 export const TETCD_BIN = join(PROJECT_ROOT, 'bin', 'tetcd');
-export const TETCDCTL_BIN = join(PROJECT_ROOT, 'bin', 'tetcdctl');
 
 export type MemberKind = 'tetcd' | 'etcd';
 
