@@ -191,21 +191,23 @@ export class MvccStore {
   }
 
   /** @internal */
-  stagePut(key: Buffer, value: Buffer, lease: bigint, main: number, sub: number): Event {
+  stagePut(key: Buffer, value: Buffer, lease: bigint, main: number, sub: number): PutEvent {
     const keyString = key.toString('latin1');
     const ki = this.index.getOrCreate(keyString);
     let createRevision = main;
     let version = 1;
-    let prevKv: KeyValue | undefined;
+    let prevMain = 0;
+    let prevSub = 0;
     if (ki.isLive()) {
       createRevision = ki.created;
       version = ki.version + 1;
-      prevKv = this.readRevision(ki.lastMain(), ki.lastSub());
+      prevMain = ki.lastMain();
+      prevSub = ki.lastSub();
     }
     const kv: KeyValue = { key, createRevision, modRevision: main, version, value, lease };
     this.backend.put('key', revisionKey(main, sub), encodeKeyValue(kv));
     ki.put(main, sub, createRevision, version);
-    return prevKv ? { type: 'PUT', kv, prevKv } : { type: 'PUT', kv };
+    return new PutEvent(kv, this, prevMain, prevSub);
   }
 
   /** @internal Tombstones every live key of the range, appending one DELETE event per key. */
@@ -250,6 +252,7 @@ export class MvccStore {
     const fields: IndexFields = { keyStart: 0, keyEnd: 0, createRevision: 0, version: 0 };
     let lastMain = 0;
     let revisions = 0;
+    this.index.beginLoad();
     for await (const chunk of this.backend.iterateChunks('key')) {
       for (const [revKey, value] of chunk) {
         const main = revisionMain(revKey);
@@ -267,6 +270,7 @@ export class MvccStore {
         revisions++;
       }
     }
+    this.index.endLoad();
     // A compaction may have removed the newest revisions (a deleted key), never past its revision.
     this.currentRev = Math.max(1, lastMain, scheduled);
     this.compactRev = scheduled;
@@ -300,7 +304,7 @@ class StoreWriteTxn implements WriteTxn {
     this.assertOpen();
     const event = this.store.stagePut(key, value, lease, this.beginRev + 1, this.events.length);
     this.events.push(event);
-    return event.prevKv ? { prev: event.prevKv } : {};
+    return event;
   }
 
   deleteRange(key: Buffer, rangeEnd: Buffer): { deleted: KeyValue[] } {
@@ -320,5 +324,40 @@ class StoreWriteTxn implements WriteTxn {
 
   private assertOpen(): void {
     invariant(!this.ended, 'write txn already ended');
+  }
+}
+
+/**
+ * A PUT event. Its previous value costs a backend read (a LevelDB block decode when not cached),
+ * which most puts never need (the applier reads prev_kv itself when asked), so it is read on first
+ * access. It is readable at least until the apply batch holding this put is committed: physical
+ * compaction, the only thing that deletes revisions, waits for the batch that recorded it.
+ */
+class PutEvent implements Event {
+  readonly type = 'PUT' as const;
+  #store: MvccStore | undefined;
+  #prev: KeyValue | undefined;
+
+  constructor(
+    readonly kv: KeyValue,
+    store: MvccStore,
+    private readonly prevMain: number,
+    private readonly prevSub: number,
+  ) {
+    // prevMain 0: the key did not exist before this put.
+    this.#store = prevMain > 0 ? store : undefined;
+  }
+
+  get prevKv(): KeyValue | undefined {
+    if (this.#store !== undefined) {
+      this.#prev = this.#store.readRevision(this.prevMain, this.prevSub);
+      this.#store = undefined;
+    }
+    return this.#prev;
+  }
+
+  /** WriteTxn.put's result is the event itself: { prev } is the same lazily read value. */
+  get prev(): KeyValue | undefined {
+    return this.prevKv;
   }
 }
