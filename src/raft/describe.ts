@@ -89,7 +89,7 @@ export function describeMessage(m: Message): string {
   let s = `${m.from}->${m.to} ${MessageType[m.type]} Term:${m.term}`;
   if (m.logTerm !== 0 || m.index !== 0) s += ` Log:${m.logTerm}/${m.index}`;
   if (m.commit !== 0) s += ` Commit:${m.commit}`;
-  if (m.reject) s += ` Rejected (Hint: ${m.rejectHint})`;
+  if (m.reject) s += m.type === MessageType.MsgAppResp ? ` Rejected (Hint: ${m.rejectHint})` : ' Rejected';
   if (m.entries.length > 0) s += ` Entries:[${describeEntries(m.entries)}]`;
   if (m.snapshot !== undefined) s += ` Snapshot: ${describeSnapshot(m.snapshot)}`;
   if (m.context.length > 0) s += ` Context:${describeBytes(m.context)}`;

@@ -91,8 +91,12 @@ export class Raft {
   /** In [electionTick, 2*electionTick); redrawn on every reset. */
   randomizedElectionTimeout = 0;
 
-  /** Proposals were appended; one MsgApp per follower goes out when the Ready is built (batching). */
-  private proposalsToBroadcast = false;
+  /**
+   * Entries were appended or the commit index moved: followers are sent what they are missing when
+   * the Ready is built, so that many proposals and acknowledgements handled in between share one
+   * MsgApp per follower (batching) instead of one each.
+   */
+  private appendBroadcastPending = false;
   /** Reads were registered; one heartbeat round carrying the newest read's context goes out with the Ready. */
   private readHeartbeatPending = false;
 
@@ -120,7 +124,7 @@ export class Raft {
 
     const last = this.log.lastEntryId();
     this.info(
-      `newRaft ${this.id} [peers: ${describeConfState(cs)}, term: ${this.term}, commit: ${this.log.committed}, applied: ${this.log.applied}, lastindex: ${last.index}, lastterm: ${last.term}]`,
+      `newRaft ${this.id} [peers: ${describeConfState(this.trk.confState())}, term: ${this.term}, commit: ${this.log.committed}, applied: ${this.log.applied}, lastindex: ${last.index}, lastterm: ${last.term}]`,
     );
   }
 
@@ -207,16 +211,11 @@ export class Raft {
     this.msgs = this.msgs.filter((m) => !(m.type === MessageType.MsgAppResp && !m.reject && m.index >= fromIndex));
   }
 
-  /** Whether building a Ready would produce deferred broadcasts. */
-  hasPendingBroadcast(): boolean {
-    return this.proposalsToBroadcast || this.readHeartbeatPending;
-  }
-
   /** Sends what was deferred so that many proposals (and reads) share one message per follower. */
   flushPendingBroadcasts(): void {
-    if (this.proposalsToBroadcast) {
-      this.proposalsToBroadcast = false;
-      if (this.state === StateType.Leader) this.bcastAppend();
+    if (this.appendBroadcastPending) {
+      this.appendBroadcastPending = false;
+      if (this.state === StateType.Leader) this.sendAppendsToAll();
     }
     if (this.readHeartbeatPending) {
       this.readHeartbeatPending = false;
@@ -253,8 +252,11 @@ export class Raft {
       throw err;
     }
     if (entries.length === 0 && !sendIfEmpty) return false;
-    this.send(newMessage({ type: MessageType.MsgApp, to, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed }));
+    const commit = this.log.committed;
+    this.send(newMessage({ type: MessageType.MsgApp, to, index: prevIndex, logTerm: prevTerm, entries, commit }));
     pr.sentEntries(entries.length, entriesSize(entries));
+    // If accepted, the follower commits up to the last entry this message gives it.
+    pr.sentCommitTo(Math.min(commit, prevIndex + entries.length));
     return true;
   }
 
@@ -288,11 +290,25 @@ export class Raft {
     const pr = this.trk.progress.get(to)!;
     const commit = Math.min(pr.match, this.log.committed);
     this.send(newMessage({ type: MessageType.MsgHeartbeat, to, commit, context: ctx }));
+    pr.sentCommitTo(commit);
   }
 
+  /** Schedules sending every follower what it is missing (see appendBroadcastPending). */
   private bcastAppend(): void {
-    this.trk.visit((id) => {
-      if (id !== this.id) this.sendAppend(id);
+    this.appendBroadcastPending = true;
+  }
+
+  /**
+   * Sends each follower as many MsgApps as its progress allows, or, if it needs no entries, an empty
+   * one when that tells it about a higher commit index.
+   */
+  private sendAppendsToAll(): void {
+    const committed = this.log.committed;
+    this.trk.visit((id, pr) => {
+      if (id === this.id) return;
+      let sent = false;
+      while (this.maybeSendAppend(id, false)) sent = true;
+      if (!sent && pr.canBumpCommit(committed)) this.maybeSendAppend(id, true);
     });
   }
 
@@ -352,7 +368,7 @@ export class Raft {
     this.readOnly = new ReadOnly(this.cfg.readOnlyOption);
     // Reads not yet confirmed are dropped; their clients retry (a read index is an idempotent request).
     this.pendingReadIndexMessages = [];
-    this.proposalsToBroadcast = false;
+    this.appendBroadcastPending = false;
     this.readHeartbeatPending = false;
   }
 
@@ -718,7 +734,7 @@ export class Raft {
     }
     this.pendingConfIndex = pending;
     this.appendEntry(entries);
-    this.proposalsToBroadcast = true;
+    this.bcastAppend();
   }
 
   /**
@@ -780,7 +796,6 @@ export class Raft {
       }
       return;
     }
-    const wasPaused = pr.isPaused();
     // In probe state an ack at exactly `match` still confirms where the follower's log ends.
     if (!(pr.maybeUpdate(m.index) || (pr.match === m.index && pr.state === 'probe'))) return;
     switch (pr.state) {
@@ -799,17 +814,11 @@ export class Raft {
         pr.inflights.freeLE(m.index);
         break;
     }
-    if (this.maybeCommit()) {
-      this.releasePendingReadIndexMessages();
-      this.bcastAppend();
-    } else if (wasPaused) {
-      // The follower was paused and its window just opened (or it was probing): resume at once.
-      this.sendAppend(m.from);
-    }
-    // The window may now allow several size-limited messages.
-    while (this.maybeSendAppend(m.from, false)) {
-      // keep sending
-    }
+    if (this.maybeCommit()) this.releasePendingReadIndexMessages();
+    // The window may have opened, or the commit index moved (for everyone or, from this follower's
+    // point of view, because it now holds committed entries it was not told about). What to send is
+    // decided once per Ready, so a batch of acknowledgements yields one MsgApp per follower.
+    this.bcastAppend();
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
       this.info(`${this.id} sent MsgTimeoutNow to ${m.from} after received MsgAppResp`);
       this.sendTimeoutNow(m.from);

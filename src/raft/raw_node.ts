@@ -166,7 +166,8 @@ export class RawNode {
   hasReady(): boolean {
     if (this.outstanding !== undefined) return false;
     const r = this.raft;
-    if (r.hasPendingBroadcast()) return true;
+    // Turn deferred broadcasts into messages now: they may turn out to be nothing to send.
+    r.flushPendingBroadcasts();
     if (!softStatesEqual(r.softState(), this.prevSoftState)) return true;
     const hs = r.hardState();
     if (!isEmptyHardState(hs) && !hardStatesEqual(hs, this.prevHardState)) return true;

@@ -17,6 +17,7 @@
  *   compact <id> <index> | transfer-leadership from=<id> to=<id> | read-index <id> <ctx>
  *   restart-node <id> [keep-applied=true] | report-unreachable <leader> <id>
  *   report-snapshot <leader> <id> [ok=false] | log-level <debug|info|warn|error|none>
+ *   set-bug <name> <true|false>   (the deliberate faults of src/raft/testing_bugs.ts)
  */
 import type { Logger } from '../../src/base/logger.js';
 import type { Rand } from '../../src/base/rand.js';
@@ -33,9 +34,10 @@ import {
   MemoryLogStorage,
   MessageType,
   ProposalDroppedError,
+  raftTestBugs,
   RawNode,
 } from '../../src/raft/index.js';
-import type { ConfChangeSingle, ConfState, Message, NodeId, RaftConfig, Snapshot } from '../../src/raft/index.js';
+import type { ConfChangeSingle, ConfState, Message, NodeId, RaftConfig, RaftTestBug, Snapshot } from '../../src/raft/index.js';
 import type { TestCase } from './datadriven.js';
 import { argValue, argValues, positionals } from './datadriven.js';
 
@@ -151,6 +153,12 @@ export class InteractionEnv {
       case 'report-snapshot':
         this.withNode(c, (n) => n.node.reportSnapshot(BigInt(positionals(c)[1]!), argValue(c, 'ok') !== 'false'));
         break;
+      case 'set-bug': {
+        const [name, value] = positionals(c);
+        if (name === undefined || !(name in raftTestBugs)) throw new Error(`unknown bug ${name}`);
+        raftTestBugs[name as RaftTestBug] = value === 'true';
+        break;
+      }
       case 'log-level': {
         const level = positionals(c)[0] as Level | 'none';
         if (!(level in LEVELS)) throw new Error(`unknown log level ${level}`);

@@ -26,6 +26,11 @@ export class Progress {
   recentActive = false;
   /** In the probe state: a MsgApp is out and unanswered, so hold off sending another. */
   probeSent = false;
+  /**
+   * Highest commit index sent to the follower (that it can apply to entries it holds). Sending it again
+   * is pointless unless the leader's commit index moved; a lost message is covered by heartbeats.
+   */
+  sentCommit = 0;
   readonly inflights: Inflights;
   isLearner: boolean;
 
@@ -43,6 +48,7 @@ export class Progress {
     p.pendingSnapshot = this.pendingSnapshot;
     p.recentActive = this.recentActive;
     p.probeSent = this.probeSent;
+    p.sentCommit = this.sentCommit;
     return p;
   }
 
@@ -98,6 +104,16 @@ export class Progress {
       case 'snapshot':
         invariant(false, 'sending entries to a follower that is waiting for a snapshot');
     }
+  }
+
+  /** Records that a message told the follower about commit index `commit`. */
+  sentCommitTo(commit: number): void {
+    if (commit > this.sentCommit) this.sentCommit = commit;
+  }
+
+  /** Whether telling the follower about commit index `committed` could advance its commit index. */
+  canBumpCommit(committed: number): boolean {
+    return this.state !== 'snapshot' && this.sentCommit < Math.min(committed, this.match);
   }
 
   /** An acknowledgement up to index n arrived. Returns whether it was news (match increased). */
