@@ -206,6 +206,47 @@ export class Backend {
     }
   }
 
+  /**
+   * Every committed entry of every bucket, keys with their bucket prefix, read from one LevelDB
+   * snapshot (so consistent with itself: the consistent index and the data it covers agree).
+   * The raw form is what replaceAll() takes: a raft snapshot between members.
+   */
+  async *dumpAll(): AsyncIterable<Array<[Buffer, Buffer]>> {
+    const iterator = this.db.iterator();
+    try {
+      for (;;) {
+        const entries = await iterator.nextv(SCAN_CHUNK);
+        if (entries.length === 0) return;
+        yield entries;
+      }
+    } finally {
+      await iterator.close();
+    }
+  }
+
+  /**
+   * Replaces the whole database with entries as dumpAll() yields them. Not atomic: a crash
+   * halfway leaves a mix, so the caller records its intent first and redoes it at restart (the
+   * raft log's snapshot marker does that). Nothing may be pending, and nothing else may read the
+   * backend meanwhile: close the MVCC store first (its index and a running compaction pass
+   * describe the old contents).
+   */
+  replaceAll(chunks: AsyncIterable<Array<[Buffer, Buffer]>>): Promise<void> {
+    invariant(!this.closed, 'backend is closed');
+    invariant(this.pending.size === 0, 'replaceAll with uncommitted writes');
+    if (this.failure) return Promise.reject(this.failure);
+    return this.enqueue(async () => {
+      await this.db.clear();
+      // Each chunk is written once the next one arrives, so that the last one can be synced.
+      let previous: Array<[Buffer, Buffer]> | undefined;
+      for await (const chunk of chunks) {
+        if (previous) await this.writeRaw(previous, false);
+        previous = chunk;
+      }
+      await this.writeRaw(previous ?? [], true);
+    });
+  }
+
   /** Approximate on-disk size: the bytes of the files in the database directory. */
   async sizeBytes(): Promise<number> {
     let total = 0;
@@ -226,6 +267,12 @@ export class Backend {
     if (this.pending.size > 0) this.logger.warn({ writes: this.pending.size }, 'closing with uncommitted writes');
     await this.chain;
     await this.db.close();
+  }
+
+  private async writeRaw(entries: Array<[Buffer, Buffer]>, sync: boolean): Promise<void> {
+    const batch = this.db.batch();
+    for (const [key, value] of entries) batch.put(key, value);
+    await batch.write({ sync });
   }
 
   private stage(fullKey: Buffer, value: Buffer | undefined): void {

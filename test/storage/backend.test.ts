@@ -140,3 +140,39 @@ test('sizeBytes grows with the data', async () => {
     assert.ok((await backend.sizeBytes()) > before + 50_000);
   });
 });
+
+test('dumpAll and replaceAll copy one backend into another, replacing what was there', async () => {
+  await withBackend(async (open) => {
+    const source = await open();
+    const targetDir = await mkdtemp(join(tmpdir(), 'tetcd-backend-target-'));
+    const target = { backend: await Backend.open(join(targetDir, 'db')) };
+    try {
+      for (let i = 0; i < 2500; i++) source.put('key', b(`k${String(i).padStart(5, '0')}`), b(`v${i}`));
+      source.put('meta', b('consistent_index'), b('42'));
+      source.put('members', b('m1'), b('x'));
+      await source.commit({ sync: false });
+      source.put('key', b('pending-only'), b('not dumped'));
+
+      target.backend.put('key', b('stale'), b('old'));
+      target.backend.put('auth', b('stale'), b('old'));
+      await target.backend.commit({ sync: false });
+      await target.backend.replaceAll(source.dumpAll());
+
+      assert.equal(target.backend.get('key', b('stale')), undefined);
+      assert.equal(target.backend.get('auth', b('stale')), undefined);
+      assert.equal(target.backend.get('key', b('pending-only')), undefined, 'only committed data is dumped');
+      assert.equal(str(target.backend.get('meta', b('consistent_index'))), '42');
+      assert.equal(str(target.backend.get('members', b('m1'))), 'x');
+      const copied = await entries(target.backend, 'key');
+      assert.equal(copied.length, 2500);
+      assert.equal(copied[2499], 'k02499=v2499');
+
+      await target.backend.close();
+      target.backend = await Backend.open(join(targetDir, 'db'));
+      assert.equal((await entries(target.backend, 'key')).length, 2500, 'the copy is on disk');
+    } finally {
+      await target.backend.close();
+      await rm(targetDir, { recursive: true, force: true });
+    }
+  });
+});
