@@ -1,7 +1,7 @@
 /**
  * The receiving side of the peer service: admits or refuses each call by its identity metadata,
  * hands stream messages to raft, and assembles snapshots, checking their size and SHA-256 before
- * the MsgSnap reaches raft.
+ * the MsgSnap reaches raft. It also answers a joining member's request for the member list.
  */
 import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -9,8 +9,9 @@ import { hexId } from '../base/ids.js';
 import type { Logger } from '../base/logger.js';
 import { DecodeError, decodeMessage, decodeMessageBatch } from '../raftpb/codec.js';
 import { MessageType, type Message, type NodeId } from '../raft/types.js';
+import { membersToWire } from './cluster_info.js';
 import type { TransportHandler } from './transport.js';
-import { readIdentity, refusalStatus, type CallIdentity, type SnapshotChunk, type SnapshotReceipt, type StreamSummary } from './wire.js';
+import { readIdentity, refusalStatus, type CallIdentity, type MembersResponse, type SnapshotChunk, type SnapshotReceipt, type StreamSummary } from './wire.js';
 
 export interface InboundCounters {
   messagesReceived: number;
@@ -203,7 +204,20 @@ export function inboundService(ctx: InboundContext): grpc.UntypedServiceImplemen
     }
   }
 
+  function answerMembers(_call: grpc.ServerUnaryCall<unknown, MembersResponse>, respond: grpc.sendUnaryData<MembersResponse>): void {
+    if (!ctx.handler.clusterMembers) {
+      respond({ code: grpc.status.UNIMPLEMENTED, details: `member ${hexId(ctx.localId)} does not serve its member list` });
+      return;
+    }
+    try {
+      respond(null, membersToWire(ctx.clusterId, ctx.localId, ctx.handler.clusterMembers()));
+    } catch (err) {
+      respond({ code: grpc.status.INTERNAL, details: `member list unavailable: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+
   return {
+    Members: answerMembers as grpc.UntypedHandleCall,
     Stream: acceptStream as grpc.UntypedHandleCall,
     Snapshot: ((call: grpc.ServerDuplexStream<SnapshotChunk, SnapshotReceipt>, respond: grpc.sendUnaryData<SnapshotReceipt>) => {
       void acceptSnapshot(call, respond);

@@ -20,9 +20,12 @@
 import type { Logger } from '../base/logger.js';
 import type { Rand } from '../base/rand.js';
 import type { Message, NodeId } from '../raft/types.js';
+import type { ClusterMember } from './cluster_info.js';
 import type { Refusal } from './wire.js';
 
 export type { Refusal, RefusalReason } from './wire.js';
+export type { ClusterMember, RemoteCluster } from './cluster_info.js';
+export { fetchClusterFromPeers } from './cluster_info.js';
 export { GrpcTransport } from './grpc_transport.js';
 
 /**
@@ -56,6 +59,11 @@ export interface TransportHandler {
    * member at that URL). Called on every refusal; a server may stop itself when told it was removed.
    */
   reportRefused?(id: NodeId, refusal: Refusal): void;
+  /**
+   * Optional: the current members (not the removed ones), for a member joining the cluster (see
+   * cluster_info.ts). Without it the peer service answers such requests UNIMPLEMENTED.
+   */
+  clusterMembers?(): readonly ClusterMember[];
 }
 
 /** What the server needs from a transport; GrpcTransport implements it over the peer URLs. */

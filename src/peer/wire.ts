@@ -27,6 +27,21 @@ export interface StreamSummary {
   messages_received: string;
 }
 
+/** proto `Member` / `MembersResponse`; uint64 fields as decimal strings. */
+export interface MemberWire {
+  id: string;
+  name: string;
+  peer_urls: string[];
+  client_urls: string[];
+  is_learner: boolean;
+}
+
+export interface MembersResponse {
+  cluster_id: string;
+  member_id: string;
+  members: MemberWire[];
+}
+
 let cachedService: grpc.ServiceDefinition | undefined;
 
 /**
@@ -51,7 +66,7 @@ export function raftService(): grpc.ServiceDefinition {
   return cachedService;
 }
 
-export function methodOf(name: 'Stream' | 'Snapshot'): grpc.MethodDefinition<unknown, unknown> {
+export function methodOf(name: 'Stream' | 'Snapshot' | 'Members'): grpc.MethodDefinition<unknown, unknown> {
   const method = raftService()[name];
   if (!method) throw new Error(`proto/peerpb/peer.proto has no method ${name}`);
   return method as grpc.MethodDefinition<unknown, unknown>;
@@ -149,16 +164,20 @@ export function grpcAddressOf(peerUrl: string): string {
  * A client with its own connection: every channel gets a private subchannel pool, so the message
  * stream and a snapshot transfer to the same peer never share one HTTP/2 connection (and its flow
  * control window), and a fresh client dials at once instead of inheriting grpc-js's reconnect backoff.
+ * Long-lived calls pass `keepaliveMs` so that a silently dead connection is noticed.
  */
-export function dedicatedClient(peerUrl: string, keepaliveMs: number): grpc.Client {
-  return new grpc.Client(grpcAddressOf(peerUrl), grpc.credentials.createInsecure(), {
+export function dedicatedClient(peerUrl: string, keepaliveMs?: number): grpc.Client {
+  const options: grpc.ChannelOptions = {
     'grpc.use_local_subchannel_pool': 1,
     // Retries would buffer writes inside grpc-js and acknowledge them before they reach the socket,
     // which hides back-pressure from the per-peer queue.
     'grpc.enable_retries': 0,
-    'grpc.keepalive_time_ms': keepaliveMs,
-    'grpc.keepalive_timeout_ms': keepaliveMs,
     'grpc.max_send_message_length': -1,
     'grpc.max_receive_message_length': -1,
-  });
+  };
+  if (keepaliveMs !== undefined) {
+    options['grpc.keepalive_time_ms'] = keepaliveMs;
+    options['grpc.keepalive_timeout_ms'] = keepaliveMs;
+  }
+  return new grpc.Client(grpcAddressOf(peerUrl), grpc.credentials.createInsecure(), options);
 }

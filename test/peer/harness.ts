@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../src/base/logger.js';
 import { nullLogger } from '../../src/base/logger.js';
 import { SeededRand } from '../../src/base/rand.js';
-import { GrpcTransport, type GrpcTransportOptions, type Refusal, type TransportHandler } from '../../src/peer/transport.js';
+import { GrpcTransport, type ClusterMember, type GrpcTransportOptions, type Refusal, type TransportHandler } from '../../src/peer/transport.js';
 import { emptyConfState } from '../../src/raftpb/codec.js';
 import { EntryType, MessageType, type Message, type NodeId } from '../../src/raft/types.js';
 import { freePort } from '../helpers/ports.js';
@@ -57,6 +57,8 @@ export class RecordingHandler implements TransportHandler {
   readonly outboundSnapshots = new Map<string, { data: Uint8Array; pieceBytes: number }>();
   readonly receivedSnapshots: ReceivedSnapshot[] = [];
   readonly failedReceptions: string[] = [];
+  /** What clusterMembers() answers; undefined makes the handler not implement it. */
+  members: ClusterMember[] | undefined;
   /** Awaited after each received snapshot chunk, to simulate a slow or stuck disk. */
   afterEachChunk: (() => Promise<void>) | undefined;
   private onProcess: ((m: Message) => void) | undefined;
@@ -73,6 +75,10 @@ export class RecordingHandler implements TransportHandler {
   }
   reportRefused(id: NodeId, refusal: Refusal): void {
     this.refusals.push({ id, refusal });
+  }
+  clusterMembers(): readonly ClusterMember[] {
+    if (!this.members) throw new Error('members not set');
+    return this.members;
   }
   isRemoved(id: NodeId): boolean {
     return this.removed.has(id);
