@@ -260,6 +260,25 @@ export class CtlClient {
     this.config.log.write(`{${fields.join(',')}}\n`);
   }
 
+  /**
+   * Waits until every endpoint's first connection attempt has an outcome (ready or failed), or
+   * the deadline. clientv3 dials while the client is made, so etcdctl's timings leave it out.
+   */
+  async connect(deadline: number): Promise<void> {
+    const { READY, TRANSIENT_FAILURE } = grpc.connectivityState;
+    const settled = (c: grpc.Client): boolean => {
+      const state = c.getChannel().getConnectivityState(true);
+      return state === READY || state === TRANSIENT_FAILURE;
+    };
+    while (!this.channels.every(settled) && Date.now() < deadline) await sleep(2);
+  }
+
+  /** Compiles the codecs of `method` (protobufjs generates them on first use) ahead of a timed call. */
+  warm<Req, Res>(method: UnaryMethod<Req, Res>, request: Req): void {
+    goMarshal(method, request);
+    method.responseDeserialize(Buffer.alloc(0));
+  }
+
   /** Logs in with --user/--password (clientv3 does this before the first call). */
   async authenticate(deadline: number | undefined): Promise<void> {
     const auth = this.config.auth;

@@ -197,8 +197,8 @@ export const HELP_COMMAND: CommandSpec = {
   run: async ({ command, args, io }) => {
     const found = findCommand(command.root, args);
     if (found.error !== undefined) {
-      // Go's %#q of a []string: each element back-quoted.
-      io.stdout.write(`Unknown help topic [${args.map((a) => '`' + a + '`').join(' ')}]\n`);
+      // cobra prints this with Printf, which goes to stderr; %#q back-quotes each word.
+      io.stderr.write(`Unknown help topic [${args.map((a) => '`' + a + '`').join(' ')}]\n`);
       io.stdout.write(renderEtcdUsage(command.root));
       return;
     }

@@ -48,11 +48,14 @@ async function probeHealth(inv: Invocation, settings: ClientSettings, endpoint: 
       if (!(err instanceof RpcError)) throw err;
       return { endpoint, health: false, took: '', error: err.etcdctlText };
     }
+    await client.connect(Date.now() + settings.dialTimeoutMs);
+    const request = { key: Buffer.from('health') };
+    client.warm(protos().KV.service.Range, request);
     const started = process.hrtime.bigint();
     const deadline = commandDeadline(settings);
     let error = '';
     try {
-      await client.call(protos().KV.service.Range, { key: Buffer.from('health') }, { deadline, retry: 'repeatable' });
+      await client.call(protos().KV.service.Range, request, { deadline, retry: 'repeatable' });
     } catch (err) {
       if (!(err instanceof RpcError)) throw err;
       // Permission denied still went through consensus: the member is healthy.

@@ -85,6 +85,7 @@ export function printerFor(flags: FlagSet, io: CtlIO): Printer {
 /** Everything a command needs to talk to etcd, resolved from flags and environment. */
 export interface ClientSettings {
   endpoints: string[];
+  dialTimeoutMs: number;
   commandTimeoutMs: number;
   keepAliveTimeMs: number;
   keepAliveTimeoutMs: number;
@@ -122,6 +123,7 @@ export function settingsFromFlags(inv: Invocation, endpoints: string[]): ClientS
   }
   return {
     endpoints,
+    dialTimeoutMs: durationToMs(flags.duration('dial-timeout')),
     commandTimeoutMs: durationToMs(flags.duration('command-timeout')),
     keepAliveTimeMs: durationToMs(flags.duration('keepalive-time')),
     keepAliveTimeoutMs: durationToMs(flags.duration('keepalive-timeout')),
