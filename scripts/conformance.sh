@@ -37,8 +37,9 @@ command -v go >/dev/null || die "go not found: apt-get install golang-go"
 command -v etcdctl >/dev/null || die "etcdctl not found: apt-get install etcd-client"
 pkg_version="$(dpkg-query -W -f='${Version}' golang-etcd-server-dev 2>/dev/null)" \
   || die "golang-etcd-server-dev is not installed: apt-get install golang-etcd-server-dev"
-e2e_src="$(dpkg -L golang-etcd-server-dev | grep -m1 '/src/go.etcd.io/etcd/tests/e2e$')" \
-  || die "golang-etcd-server-dev has no tests/e2e directory"
+# grep reads dpkg's whole listing (no early exit that could SIGPIPE dpkg under pipefail).
+e2e_src="$(dpkg -L golang-etcd-server-dev | grep '/src/go.etcd.io/etcd/tests/e2e$' | sed -n 1p)"
+[ -n "$e2e_src" ] || die "golang-etcd-server-dev has no tests/e2e directory"
 etcd_src="${e2e_src%/tests/e2e}"
 gopath="${etcd_src%/src/go.etcd.io/etcd}"
 fixtures="$etcd_src/integration/fixtures"
