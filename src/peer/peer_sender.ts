@@ -10,6 +10,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { invariant } from '../base/assert.js';
+import { toBuffer } from '../base/bytes.js';
 import { hexId } from '../base/ids.js';
 import type { Logger } from '../base/logger.js';
 import type { Rand } from '../base/rand.js';
@@ -18,7 +19,7 @@ import type { Message, NodeId } from '../raft/types.js';
 import { ReconnectBackoff } from './backoff.js';
 import { SnapshotTransfer } from './snapshot_sender.js';
 import type { PeerStats, PeerStreamState, TransportHandler, TransportLimits, TransportTestHooks } from './transport.js';
-import { dedicatedClient, identityMetadata, methodOf, refusalOf, type CallIdentity, type Refusal, type StreamSummary } from './wire.js';
+import { dedicatedClient, grpcAddressOf, identityMetadata, methodOf, refusalOf, type CallIdentity, type Refusal, type StreamSummary } from './wire.js';
 
 export interface PeerSenderContext {
   localId: NodeId;
@@ -73,8 +74,7 @@ export class PeerSender {
     urls: readonly string[],
     private readonly ctx: PeerSenderContext,
   ) {
-    invariant(urls.length > 0, () => `peer ${hexId(id)} has no URLs`);
-    this.urls = [...urls];
+    this.urls = validUrls(id, urls);
     this.identity = { clusterId: ctx.clusterId, from: ctx.localId, to: id };
     this.log = ctx.logger.child({ peer: hexId(id) });
     this.backoff = new ReconnectBackoff(ctx.limits.reconnectBaseMs, ctx.limits.reconnectCapMs, ctx.rand);
@@ -106,7 +106,7 @@ export class PeerSender {
     invariant(call !== undefined, 'an open stream has a call');
     const batch = this.takeFrame();
     this.inFlight = batch.length;
-    const frame = encodeMessageBatch(batch) as Buffer;
+    const frame = toBuffer(encodeMessageBatch(batch));
     call.write(frame, () => {
       // A write on a stream that since broke completes too; its messages were counted as dropped.
       if (call !== this.call) return;
@@ -163,10 +163,10 @@ export class PeerSender {
   }
 
   updateUrls(urls: readonly string[]): void {
-    invariant(urls.length > 0, () => `peer ${hexId(this.id)} has no URLs`);
     if (urls.length === this.urls.length && urls.every((u, i) => u === this.urls[i])) return;
+    const valid = validUrls(this.id, urls);
     this.log.info({ from: this.urls, to: urls }, 'peer URLs changed; redialing');
-    this.urls = [...urls];
+    this.urls = valid;
     this.urlIndex = 0;
     if (this.state === 'stopped') return;
     // The frame in flight may or may not have arrived; raft treats it as lost either way.
@@ -315,6 +315,13 @@ export class PeerSender {
     this.queuedBytes -= bytes;
     return taken.map((q) => q.message);
   }
+}
+
+/** Checks every URL now, so that a later redial (from a timer) cannot fail on a malformed one. */
+function validUrls(id: NodeId, urls: readonly string[]): string[] {
+  if (urls.length === 0) throw new Error(`peer ${hexId(id)} has no URLs`);
+  for (const url of urls) grpcAddressOf(url);
+  return [...urls];
 }
 
 function errorText(err: unknown): string {

@@ -298,3 +298,15 @@ test('a message bigger than a receiver accepts is dropped at the sender, not sen
     assert.equal(a.handler.unreachable.get(B), 1);
   }, { a: { maxMessageBytes: 64 * 1024 } });
 });
+
+test('malformed peer URLs are rejected when the peer is added or updated, not at a later redial', async () => {
+  await withPair([A, B], async (a, b) => {
+    assert.throws(() => a.transport.addPeer(C, ['http://127.0.0.1:1', 'https://127.0.0.1:2']), /only http:\/\/ is supported/);
+    assert.throws(() => a.transport.addPeer(C, []), /has no URLs/);
+    assert.throws(() => a.transport.updatePeer(B, ['http://127.0.0.1:3', 'not a url']), /bad peer URL/);
+    assert.deepEqual(peerStats(a, B).urls, [b.url]);
+    await waitForStreams([a]);
+    a.transport.send([message(A, B, 1)]);
+    await waitUntil('still delivering', () => b.handler.received.length === 1);
+  });
+});
