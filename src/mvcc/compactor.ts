@@ -1,22 +1,22 @@
 /**
  * Physical compaction: deletes from the 'key' bucket the revisions a compaction made unreachable.
- * The store compacts its index at once (so reads below the compaction revision fail at once) and
- * records the intent (scheduledCompactRev) in the applier's batch; this pass then runs in the
+ * The store compacts its index at once (so reads below the compaction revision fail at once),
+ * which yields the exact list of revisions it dropped, and records the intent
+ * (scheduledCompactRev) in the applier's batch. This pass then deletes those revisions in the
  * background, in bounded batches written beside the applier's (never inside its pending batch),
- * and records finishedCompactRev when done. A pass interrupted by a crash is simply run again at
- * open: deleting an already deleted revision is harmless.
+ * and records finishedCompactRev when done. After a crash the store rebuilds its index from disk,
+ * where the undeleted revisions still are, and compacting it again yields the rest of the list:
+ * deleting an already deleted revision is harmless.
  *
- * Which revisions go: those at or below the compaction revision that the compacted index no
- * longer holds. That is etcd's rule (per key, keep the newest revision at or below the compaction
- * revision unless it is a tombstone), read off the index instead of a separate "keep" set.
+ * What goes is etcd's rule (per key, keep the newest revision at or below the compaction revision
+ * unless it is a tombstone); unlike etcd this never scans the bucket, so it costs what it removes.
  */
 import { invariant } from '../base/assert.js';
 import type { Logger } from '../base/logger.js';
 import type { Backend, BackendWrite } from '../storage/backend.js';
-import type { TreeIndex } from './key_index.js';
-import { readIndexFields, type IndexFields } from './kv_codec.js';
+import type { DroppedRevisions } from './key_index.js';
 import { finishedCompactionWrite } from './meta.js';
-import { mainRevisionStart, revisionMain, revisionSub } from './revision.js';
+import { revisionKey } from './revision.js';
 
 /** Deletes per batch: bounds each write and the time between two chances for the apply path. */
 const DELETE_BATCH = 1000;
@@ -35,14 +35,13 @@ export class Compactor {
 
   constructor(
     private readonly backend: Backend,
-    private readonly index: TreeIndex,
     private readonly logger: Logger,
   ) {}
 
   /** Queues the physical pass for rev; the promise settles when it is done (or stopped). */
-  schedule(rev: number): Promise<void> {
+  schedule(rev: number, dropped: DroppedRevisions): Promise<void> {
     invariant(!this.stopping, 'compaction scheduled on a closed store');
-    const done = this.queue.then(() => this.run(rev));
+    const done = this.queue.then(() => this.run(rev, dropped));
     this.queue = done.catch((err: unknown) => {
       if (!(err instanceof CompactionStoppedError)) {
         this.logger.error({ rev, err: String(err) }, 'physical compaction failed');
@@ -65,34 +64,24 @@ export class Compactor {
     await this.queue;
   }
 
-  private async run(rev: number): Promise<void> {
-    // The batch that recorded the intent holds every revision up to rev that was still pending:
-    // scan only once it is on disk, or superseded revisions could escape the scan.
+  private async run(rev: number, dropped: DroppedRevisions): Promise<void> {
+    // The batch that recorded the intent holds every dropped revision still pending: delete only
+    // once it is on disk, or a delete could land before the put it undoes.
     await Promise.race([this.backend.flushed(), this.stopped]);
-    if (this.stopping) throw new CompactionStoppedError(`compaction at ${rev} stopped`);
     const started = Date.now();
-    const fields: IndexFields = { keyStart: 0, keyEnd: 0, createRevision: 0, version: 0 };
-    let deletes: BackendWrite[] = [];
-    let deleted = 0;
-    for await (const chunk of this.backend.iterateChunks('key', { lt: mainRevisionStart(rev + 1) })) {
+    for (let at = 0; at < dropped.length; at += 2 * DELETE_BATCH) {
       if (this.stopping) throw new CompactionStoppedError(`compaction at ${rev} stopped`);
-      for (const [revKey, value] of chunk) {
-        readIndexFields(value, fields);
-        const ki = this.index.get(value.toString('latin1', fields.keyStart, fields.keyEnd));
-        if (ki === undefined || !ki.holds(revisionMain(revKey), revisionSub(revKey))) {
-          deletes.push({ type: 'del', bucket: 'key', key: revKey });
-        }
+      const end = Math.min(dropped.length, at + 2 * DELETE_BATCH);
+      const deletes: BackendWrite[] = [];
+      for (let i = at; i < end; i += 2) {
+        const sub = dropped[i + 1]!;
+        const key = sub >= 0 ? revisionKey(dropped[i]!, sub) : revisionKey(dropped[i]!, -sub - 1, true);
+        deletes.push({ type: 'del', bucket: 'key', key });
       }
-      if (deletes.length >= DELETE_BATCH) {
-        deleted += deletes.length;
-        await this.backend.writeDetached(deletes, { sync: false });
-        deletes = [];
-      }
+      await this.backend.writeDetached(deletes, { sync: false });
     }
     if (this.stopping) throw new CompactionStoppedError(`compaction at ${rev} stopped`);
-    deleted += deletes.length;
-    deletes.push(finishedCompactionWrite(rev));
-    await this.backend.writeDetached(deletes, { sync: false });
-    this.logger.info({ rev, deleted, tookMs: Date.now() - started }, 'finished scheduled compaction');
+    await this.backend.writeDetached([finishedCompactionWrite(rev)], { sync: false });
+    this.logger.info({ rev, deleted: dropped.length / 2, tookMs: Date.now() - started }, 'finished scheduled compaction');
   }
 }

@@ -18,6 +18,16 @@ type Tree = InstanceType<typeof BTree<string, KeyIndex>>;
 /** Flat [main, sub, ...] pairs in increasing revision order. */
 export type RevisionList = number[];
 
+/**
+ * Revisions a compaction dropped, flat [main, sub, ...]; a tombstone's sub is stored as
+ * -(sub + 1) so that one list can name the exact bucket keys to delete.
+ */
+export type DroppedRevisions = number[];
+
+export function droppedEntry(sub: number, tombstone: boolean): number {
+  return tombstone ? -(sub + 1) : sub;
+}
+
 /** Sorts after every latin1 key string: the upper bound of an open-ended range. */
 const AFTER_ALL_KEYS = '\u0100';
 
@@ -31,6 +41,8 @@ export class KeyIndex {
   /** Ended generations, oldest first; the last pair of each is its tombstone. */
   ended: RevisionList[] | undefined;
 
+  constructor(readonly key: string) {}
+
   isLive(): boolean {
     return this.revs.length > 0;
   }
@@ -38,6 +50,11 @@ export class KeyIndex {
   /** An index holding nothing can leave the tree. */
   isEmpty(): boolean {
     return this.revs.length === 0 && this.ended === undefined;
+  }
+
+  /** One live revision and no history: no compaction can drop anything. */
+  isMinimal(): boolean {
+    return this.revs.length === 2 && this.ended === undefined;
   }
 
   lastMain(): number {
@@ -89,32 +106,28 @@ export class KeyIndex {
     return false;
   }
 
-  /** Does the index still hold this exact revision? */
-  holds(main: number, sub: number): boolean {
-    if (this.ended !== undefined) {
-      for (const gen of this.ended) if (listHolds(gen, main, sub)) return true;
-    }
-    return listHolds(this.revs, main, sub);
-  }
-
   /**
    * Drops what a compaction at atRev makes unreachable, as etcd does: generations that ended at or
    * before atRev, and in the generation alive at atRev every revision older than the one visible
-   * at atRev. That visible revision stays so reads at atRev still work.
+   * at atRev (that one stays, so reads at atRev still work). Dropped revisions are appended to
+   * `dropped`.
    */
-  compact(atRev: number): void {
+  compact(atRev: number, dropped: DroppedRevisions): void {
     const ended = this.ended;
     if (ended !== undefined) {
       let firstKept = 0;
-      while (firstKept < ended.length && ended[firstKept]![ended[firstKept]!.length - 2]! <= atRev) firstKept++;
+      while (firstKept < ended.length && ended[firstKept]![ended[firstKept]!.length - 2]! <= atRev) {
+        dropAll(ended[firstKept]!, true, dropped);
+        firstKept++;
+      }
       if (firstKept < ended.length) {
-        ended[firstKept] = dropOlderThanVisible(ended[firstKept]!, atRev);
-        this.ended = firstKept === 0 ? ended : ended.slice(firstKept);
+        ended[firstKept] = dropOlderThanVisible(ended[firstKept]!, atRev, dropped);
+        if (firstKept > 0) this.ended = ended.slice(firstKept);
         return;
       }
       this.ended = undefined;
     }
-    this.revs = dropOlderThanVisible(this.revs, atRev);
+    this.revs = dropOlderThanVisible(this.revs, atRev, dropped);
   }
 
   /** Calls fn for every revision held up to maxMain, with whether it is a tombstone. */
@@ -145,17 +158,18 @@ function pick(revs: RevisionList, from: number, atRev: number, hit: Hit): boolea
   return true;
 }
 
-function listHolds(revs: RevisionList, main: number, sub: number): boolean {
-  for (let i = 0; i < revs.length && revs[i]! <= main; i += 2) {
-    if (revs[i] === main && revs[i + 1] === sub) return true;
-  }
-  return false;
+function dropAll(gen: RevisionList, endsWithTombstone: boolean, dropped: DroppedRevisions): void {
+  const tomb = endsWithTombstone ? gen.length - 2 : -1;
+  for (let i = 0; i < gen.length; i += 2) dropped.push(gen[i]!, droppedEntry(gen[i + 1]!, i === tomb));
 }
 
-function dropOlderThanVisible(revs: RevisionList, atRev: number): RevisionList {
+/** Keeps the revision visible at atRev and everything after it; the tombstone is never dropped here. */
+function dropOlderThanVisible(revs: RevisionList, atRev: number, dropped: DroppedRevisions): RevisionList {
   let visible = -1;
   for (let i = 0; i < revs.length && revs[i]! <= atRev; i += 2) visible = i;
-  return visible > 0 ? revs.slice(visible) : revs;
+  if (visible <= 0) return revs;
+  for (let i = 0; i < visible; i += 2) dropped.push(revs[i]!, revs[i + 1]!);
+  return revs.slice(visible);
 }
 
 function forEachIn(
@@ -171,10 +185,14 @@ function forEachIn(
  * All keys: a hash map for point lookups (most operations name one key) and a B+ tree, holding the
  * same KeyIndex objects, for ordered range scans. A random lookup in the tree costs ~20 string
  * comparisons with a cache miss each; the map costs one hash.
+ *
+ * Keys with more than one revision are also kept in a set: only they can lose revisions to a
+ * compaction, so compaction costs what it removes, not the size of the store.
  */
 export class TreeIndex {
   private readonly byKey = new Map<string, KeyIndex>();
   private readonly ordered: Tree = new BTree<string, KeyIndex>(undefined, compareStrings);
+  private readonly compactable = new Set<KeyIndex>();
   /** While bulk loading (at open) only the map is filled; the tree is built once at the end. */
   private loading = false;
 
@@ -186,15 +204,25 @@ export class TreeIndex {
     return this.byKey.get(key);
   }
 
-  /** The key's index, created empty when missing. */
+  /** The key's index, created empty when missing (it must then get a put). */
   getOrCreate(key: string): KeyIndex {
     let ki = this.byKey.get(key);
     if (ki === undefined) {
-      ki = new KeyIndex();
+      ki = new KeyIndex(key);
       this.byKey.set(key, ki);
       if (!this.loading) this.ordered.set(key, ki);
     }
     return ki;
+  }
+
+  put(ki: KeyIndex, main: number, sub: number, created: number, version: number): void {
+    ki.put(main, sub, created, version);
+    if (!ki.isMinimal()) this.compactable.add(ki);
+  }
+
+  tombstone(ki: KeyIndex, main: number, sub: number): void {
+    ki.tombstone(main, sub);
+    this.compactable.add(ki);
   }
 
   /** Starts a bulk load: inserting keys in sorted order at the end is several times faster. */
@@ -224,15 +252,21 @@ export class TreeIndex {
     this.byKey.forEach((ki, key) => visit(key, ki));
   }
 
-  /** Compacts every key at atRev; keys left with nothing are removed. */
-  compact(atRev: number): void {
+  /** Compacts every key at atRev; keys left with nothing are removed. Returns what was dropped. */
+  compact(atRev: number): DroppedRevisions {
     invariant(!this.loading, 'compaction during a bulk load');
-    this.ordered.editAll((key, ki) => {
-      ki.compact(atRev);
-      if (!ki.isEmpty()) return undefined;
-      this.byKey.delete(key);
-      return { delete: true };
-    });
+    const dropped: DroppedRevisions = [];
+    for (const ki of this.compactable) {
+      ki.compact(atRev, dropped);
+      if (ki.isEmpty()) {
+        this.byKey.delete(ki.key);
+        this.ordered.delete(ki.key);
+        this.compactable.delete(ki);
+      } else if (ki.isMinimal()) {
+        this.compactable.delete(ki);
+      }
+    }
+    return dropped;
   }
 }
 

@@ -15,7 +15,7 @@ import { nullLogger, type Logger } from '../base/logger.js';
 import type { Backend } from '../storage/backend.js';
 import { Compactor } from './compactor.js';
 import { Crc32c } from './crc32c.js';
-import { KeyIndex, TreeIndex, newHit } from './key_index.js';
+import { KeyIndex, TreeIndex, droppedEntry, newHit, type DroppedRevisions } from './key_index.js';
 import { decodeKeyValue, encodeKeyValue, encodeTombstone, readIndexFields, type IndexFields } from './kv_codec.js';
 import {
   readConsistentIndex,
@@ -49,7 +49,7 @@ export class MvccStore {
     logger: Logger,
   ) {
     this.logger = logger.child({ component: 'mvcc' });
-    this.compactor = new Compactor(backend, this.index, this.logger);
+    this.compactor = new Compactor(backend, this.logger);
   }
 
   /** Rebuilds the key index from the 'key' bucket and resumes an unfinished compaction. */
@@ -91,8 +91,7 @@ export class MvccStore {
     if (rev > this.currentRev) throw etcdError('FutureRev');
     this.compactRev = rev;
     stageScheduledCompaction(this.backend, rev);
-    this.index.compact(rev);
-    return { done: this.compactor.schedule(rev) };
+    return { done: this.compactor.schedule(rev, this.index.compact(rev)) };
   }
 
   /** Resolves once no physical compaction is queued or running (e.g. one resumed at open). */
@@ -206,7 +205,7 @@ export class MvccStore {
     }
     const kv: KeyValue = { key, createRevision, modRevision: main, version, value, lease };
     this.backend.put('key', revisionKey(main, sub), encodeKeyValue(kv));
-    ki.put(main, sub, createRevision, version);
+    this.index.put(ki, main, sub, createRevision, version);
     return new PutEvent(kv, this, prevMain, prevSub);
   }
 
@@ -223,7 +222,7 @@ export class MvccStore {
       const prevKv = prevs[i]!;
       const sub = events.length;
       this.backend.put('key', revisionKey(main, sub, true), encodeTombstone(prevKv.key));
-      victims[i]!.tombstone(main, sub);
+      this.index.tombstone(victims[i]!, main, sub);
       const kv: KeyValue = {
         key: prevKv.key,
         createRevision: 0,
@@ -250,6 +249,8 @@ export class MvccStore {
     const scheduled = readScheduledCompaction(this.backend);
     const finished = readFinishedCompaction(this.backend);
     const fields: IndexFields = { keyStart: 0, keyEnd: 0, createRevision: 0, version: 0 };
+    /** Tombstones whose puts an interrupted compaction already deleted: garbage themselves. */
+    const orphans: DroppedRevisions = [];
     let lastMain = 0;
     let revisions = 0;
     this.index.beginLoad();
@@ -260,11 +261,15 @@ export class MvccStore {
         readIndexFields(value, fields);
         const keyString = value.toString('latin1', fields.keyStart, fields.keyEnd);
         if (isTombstoneKey(revKey)) {
-          // A tombstone whose puts an interrupted compaction already deleted is itself superseded.
           const ki = this.index.get(keyString);
-          if (ki !== undefined && ki.isLive()) ki.tombstone(main, sub);
+          if (ki !== undefined && ki.isLive()) {
+            this.index.tombstone(ki, main, sub);
+          } else {
+            invariant(main <= scheduled, () => `tombstone ${main}_${sub} of a key that is not live, above any compaction`);
+            orphans.push(main, droppedEntry(sub, true));
+          }
         } else {
-          this.index.getOrCreate(keyString).put(main, sub, fields.createRevision, fields.version);
+          this.index.put(this.index.getOrCreate(keyString), main, sub, fields.createRevision, fields.version);
         }
         lastMain = main;
         revisions++;
@@ -274,10 +279,11 @@ export class MvccStore {
     // A compaction may have removed the newest revisions (a deleted key), never past its revision.
     this.currentRev = Math.max(1, lastMain, scheduled);
     this.compactRev = scheduled;
-    if (scheduled > finished) {
+    if (scheduled > finished || orphans.length > 0) {
       this.logger.info({ scheduled, finished }, 'resuming unfinished compaction');
-      this.index.compact(scheduled);
-      void this.compactor.schedule(scheduled);
+      const dropped = this.index.compact(scheduled);
+      for (const entry of orphans) dropped.push(entry);
+      void this.compactor.schedule(scheduled, dropped);
     }
     this.logger.info(
       { keys: this.index.size, revisions, currentRevision: this.currentRev, tookMs: Date.now() - started },
