@@ -13,6 +13,8 @@ import { clusterService } from './cluster_service.js';
 export interface ClientServerOptions {
   maxRequestBytes: number;
   maxTxnOps: number;
+  /** The cluster token, mixed into the ids of added members as etcd does. */
+  clusterToken: string;
 }
 
 /** etcd accepts gRPC messages up to the request limit plus 512 KiB of framing slack. */
@@ -55,7 +57,7 @@ export function createClientServer(server: EtcdServer, opts: ClientServerOptions
   add(protos.KV.service, kvService(server, { maxTxnOps: opts.maxTxnOps }, logger));
   add(protos.Watch.service, {});
   add(protos.Lease.service, {});
-  add(protos.Cluster.service, clusterService(server, logger));
+  add(protos.Cluster.service, clusterService(server, opts.clusterToken, logger));
   add(protos.Maintenance.service, maintenanceService(server, logger));
   add(protos.Auth.service, {});
   return grpcServer;

@@ -1,5 +1,6 @@
-/** etcdserverpb.Maintenance: status for operators; the rest arrives with later issues. */
+/** etcdserverpb.Maintenance: status and leadership for operators. */
 import type { Logger } from '../base/logger.js';
+import { parseU64 } from '../base/ids.js';
 import type { EtcdServer } from '../server/etcd_server.js';
 import type { MaintenanceHandlers } from '../gen/etcdserverpb/Maintenance.js';
 import { ETCD_VERSION } from '../version.js';
@@ -27,5 +28,13 @@ export function maintenanceService(server: EtcdServer, logger: Logger): Partial<
     // No alarms exist yet (no quota): GET lists none, and (de)activation has nothing to do.
     Alarm: unary(logger, async () => ({ header: server.header(), alarms: [] })),
     Defragment: unary(logger, async () => ({ header: server.header() })),
+    MoveLeader: unary(logger, async (req) => {
+      await server.moveLeader(parseU64(req.targetID));
+      return { header: server.header() };
+    }),
+    HashKV: unary(logger, async (req) => {
+      const h = server.hashKV(Number(req.revision));
+      return { header: server.header(), hash: h.hash, compact_revision: h.compactRevision, hash_revision: h.hashRevision };
+    }),
   };
 }

@@ -46,6 +46,7 @@ export const FLAGS: readonly FlagSpec[] = [
   spec('logger', 'string', 'zap', "Currently only supports 'zap' for structured logging."),
   spec('log-outputs', 'string', 'default', "Specify 'stdout' or 'stderr' to skip journald logging even when running under systemd."),
   spec('enable-pprof', 'bool', 'false', 'Enable runtime profiling data via HTTP server (accepted; tetcd serves no pprof).', false),
+  spec('experimental-snapshot-catchup-entries', 'int', '5000', 'Number of entries for a slow follower to catch up after compacting the raft storage entries.'),
   spec('max-snapshots', 'int', '5', 'Maximum number of snapshot files to retain (0 is unlimited).'),
   spec('max-wals', 'int', '5', 'Maximum number of wal files to retain (0 is unlimited).', false),
   spec('quota-backend-bytes', 'int', '0', 'Raise alarms when backend size exceeds the given quota (0 defaults to low space quota).', false),

@@ -22,6 +22,8 @@ export interface ServerConfig {
   initialClusterToken: string;
   initialClusterState: 'new' | 'existing';
   snapshotCount: number;
+  /** Entries kept behind a snapshot for followers that are only a little behind. */
+  snapshotCatchUpEntries: number;
   maxSnapshots: number;
   heartbeatMs: number;
   electionMs: number;
@@ -131,6 +133,7 @@ export function buildConfig(values: Record<string, string>): ServerConfig {
     initialClusterToken: token,
     initialClusterState: state,
     snapshotCount: int(values, 'snapshot-count', 1),
+    snapshotCatchUpEntries: int(values, 'experimental-snapshot-catchup-entries', 1),
     maxSnapshots: int(values, 'max-snapshots', 0),
     heartbeatMs,
     electionMs,

@@ -30,12 +30,27 @@ export interface Consensus {
   /** True when the log itself is not durable, so the host must fsync each apply batch. */
   readonly applyMustSync: boolean;
   start(host: ConsensusHost): Promise<void>;
-  /** Throws EtcdError (NoLeader, ...) when the proposal cannot be accepted right now. */
-  propose(data: Uint8Array): void;
+  /**
+   * Hands data to the log. Resolves once accepted (not yet committed); rejects with an EtcdError
+   * when it cannot be accepted before `deadline` (ms since the epoch), e.g. no leader appeared.
+   */
+  propose(data: Uint8Array, deadline: number): Promise<void>;
   /** Resolves with an index such that a read served once applied >= it is linearizable. */
-  readIndex(): Promise<number>;
+  readIndex(deadline: number): Promise<number>;
   status(): ConsensusStatus;
   stop(): Promise<void>;
+}
+
+/** A consensus that can change membership and move leadership (raft). */
+export interface ClusterConsensus extends Consensus {
+  proposeConfChange(cc: import('../raft/index.js').ConfChangeV2, deadline: number): Promise<void>;
+  transferLeadership(to: bigint): void;
+  isLeader(): boolean;
+  raftStatus(): import('../raft/index.js').Status;
+}
+
+export function isClusterConsensus(c: Consensus): c is ClusterConsensus {
+  return typeof (c as Partial<ClusterConsensus>).proposeConfChange === 'function';
 }
 
 /**
@@ -61,11 +76,12 @@ export class SoloConsensus implements Consensus {
     this.lastIndex = host.appliedIndex();
   }
 
-  propose(data: Uint8Array): void {
-    if (this.stopped || !this.host) throw new Error('consensus not running');
+  propose(data: Uint8Array): Promise<void> {
+    if (this.stopped || !this.host) return Promise.reject(new Error('consensus not running'));
     this.lastIndex += 1;
     this.queue.push({ index: this.lastIndex, term: this.term, kind: 'normal', data });
     this.kick();
+    return Promise.resolve();
   }
 
   async readIndex(): Promise<number> {

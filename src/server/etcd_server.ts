@@ -21,7 +21,9 @@ import type { CompactionRequest__Output } from '../gen/etcdserverpb/CompactionRe
 import type { CompactionResponse } from '../gen/etcdserverpb/CompactionResponse.js';
 import type { ResponseHeader } from '../gen/etcdserverpb/ResponseHeader.js';
 import { KvApplier, noLeases, type LeaseLookup } from './apply.js';
-import type { Consensus, CommittedEntry, ConsensusHost } from './consensus.js';
+import { isClusterConsensus, type ClusterConsensus, type Consensus, type CommittedEntry, type ConsensusHost } from './consensus.js';
+import { ConfChangeTransition, ConfChangeType, decodeConfChangeV2, type ConfChangeV2, type Snapshot } from '../raft/index.js';
+import { MvccStore as MvccStoreClass } from '../mvcc/index.js';
 import {
   decodeInternalRequest,
   encodeInternalRequest,
@@ -31,13 +33,21 @@ import {
 import { WaitRegistry, type ApplyOutcome } from './wait.js';
 import { RequestIdGenerator } from './request_id.js';
 import { int64ToNumber } from './kv_convert.js';
+import { Membership, decodeConfChangeContext, encodeConfChangeContext, type Member } from './membership.js';
+import { parseU64, sha1Uint64 } from '../base/ids.js';
 
 export interface ServerIdentity {
   name: string;
   memberId: bigint;
-  clusterId: bigint;
   peerUrls: string[];
   clientUrls: string[];
+}
+
+/** Where membership changes reach the peer transport. */
+export interface PeerDirectory {
+  addPeer(id: bigint, urls: string[]): void;
+  updatePeer(id: bigint, urls: string[]): void;
+  removePeer(id: bigint): void;
 }
 
 export interface ServerLimits {
@@ -56,24 +66,41 @@ interface Applied {
 export class EtcdServer implements ConsensusHost {
   private readonly waits = new WaitRegistry();
   private readonly ids: RequestIdGenerator;
-  private readonly kv: KvApplier;
+  private kv: KvApplier;
   private applied: number;
   /** Readers waiting for the applied index to reach a value, ordered by insertion. */
   private appliedWaiters: { index: number; resolve: () => void }[] = [];
   private stopped = false;
+  private peers: PeerDirectory | undefined;
+  /** Set once this member's publish request was applied: it is then "started" for the cluster. */
+  private publishedResolve: (() => void) | undefined;
+  readonly published: Promise<void>;
 
   constructor(
     readonly identity: ServerIdentity,
     private readonly backend: Backend,
-    private readonly store: MvccStore,
+    private store: MvccStore,
+    readonly membership: Membership,
     private readonly consensus: Consensus,
     private readonly limits: ServerLimits,
     private readonly logger: Logger,
-    leases: LeaseLookup = noLeases,
+    private readonly leases: LeaseLookup = noLeases,
   ) {
     this.ids = new RequestIdGenerator(identity.memberId, Date.now());
     this.kv = new KvApplier(store, leases);
     this.applied = store.consistentIndex().index;
+    this.published = new Promise((resolve) => (this.publishedResolve = resolve));
+  }
+
+  get clusterId(): bigint {
+    return this.membership.clusterId;
+  }
+
+  setPeerDirectory(peers: PeerDirectory): void {
+    this.peers = peers;
+    for (const m of this.membership.list()) {
+      if (m.id !== this.identity.memberId) peers.addPeer(m.id, m.peerURLs);
+    }
   }
 
   async start(): Promise<void> {
@@ -84,6 +111,7 @@ export class EtcdServer implements ConsensusHost {
     this.stopped = true;
     await this.consensus.stop();
     this.waits.failAll(etcdError('Stopped'));
+    await this.store.close();
   }
 
   // ---- ConsensusHost ----
@@ -103,6 +131,9 @@ export class EtcdServer implements ConsensusHost {
       if (entry.kind === 'normal' && entry.data.length > 0) {
         const req = decodeInternalRequest(entry.data);
         outcomes.push([req.id, this.applyRequest(req)]);
+      } else if (entry.kind === 'conf-change') {
+        const outcome = this.applyConfChangeEntry(entry);
+        if (outcome) outcomes.push(outcome);
       }
       this.applied = entry.index;
       last = entry;
@@ -131,8 +162,14 @@ export class EtcdServer implements ConsensusHost {
           if (req.compaction.physical) applied.after = done;
           return { ok: true, value: applied };
         }
+        case 'publish': {
+          const id = parseU64(req.publish.member_id);
+          this.membership.publish(id, req.publish.name, req.publish.client_urls);
+          if (id === this.identity.memberId) this.publishedResolve?.();
+          return { ok: true, value: { response: {} } };
+        }
         default:
-          // Kinds that later issues add (leases, members) are never proposed by this version.
+          // Kinds that later issues add (leases) are never proposed by this version.
           return { ok: false, error: new Error(`cannot apply request kind ${req.kind}`) };
       }
     } catch (err) {
@@ -140,6 +177,90 @@ export class EtcdServer implements ConsensusHost {
       throw err;
     }
   }
+
+  /**
+   * Membership half of a conf change (raft's half is applied by the consensus). Returns the
+   * proposer's outcome: the member list after the change.
+   */
+  private applyConfChangeEntry(entry: CommittedEntry): [bigint, ApplyOutcome<Applied>] | undefined {
+    const cc = decodeConfChangeV2(entry.data);
+    const ctx = decodeConfChangeContext(cc.context);
+    for (const change of cc.changes) {
+      const id = change.nodeId;
+      switch (change.type) {
+        case ConfChangeType.AddNode:
+          if (this.membership.has(id)) this.membership.promote(id);
+          else if (ctx && !this.membership.isRemoved(id)) this.membership.add(memberFromContext(ctx, false));
+          break;
+        case ConfChangeType.AddLearnerNode:
+          if (ctx && !this.membership.has(id) && !this.membership.isRemoved(id)) this.membership.add(memberFromContext(ctx, true));
+          break;
+        case ConfChangeType.RemoveNode:
+          if (this.membership.has(id)) this.membership.remove(id);
+          break;
+        case ConfChangeType.UpdateNode:
+          if (ctx) this.membership.updatePeerUrls(id, ctx.member.peerURLs);
+          break;
+      }
+    }
+    if (!ctx) return undefined;
+    return [BigInt(ctx.requestId), { ok: true, value: { response: this.membership.list() } }];
+  }
+
+  /** After raft applied a conf change: keep the transport's peers in step with the membership. */
+  confChangeApplied(_index: number, cc: ConfChangeV2): void {
+    for (const change of cc.changes) {
+      const id = change.nodeId;
+      if (id === this.identity.memberId) {
+        if (change.type === ConfChangeType.RemoveNode) this.onRemoved?.();
+        continue;
+      }
+      const m = this.membership.get(id);
+      switch (change.type) {
+        case ConfChangeType.AddNode:
+        case ConfChangeType.AddLearnerNode:
+          if (m) this.peers?.addPeer(id, m.peerURLs);
+          break;
+        case ConfChangeType.UpdateNode:
+          if (m) this.peers?.updatePeer(id, m.peerURLs);
+          break;
+        case ConfChangeType.RemoveNode:
+          this.peers?.removePeer(id);
+          break;
+      }
+    }
+  }
+
+  /** Called when this member learns it was removed from the cluster. */
+  onRemoved: (() => void) | undefined;
+
+  async flushApplied(): Promise<void> {
+    await this.backend.commit({ sync: true });
+  }
+
+  /**
+   * A snapshot from the leader replaced the backend's contents (the transport restored it while
+   * receiving): re-open the store on it and continue from its consistent index.
+   */
+  async installSnapshot(snapshot: Snapshot): Promise<number> {
+    invariant(this.snapshotInstaller, 'no snapshot installer configured');
+    // The store's in-memory index and a running compaction describe the old contents: close first.
+    await this.store.close();
+    await this.snapshotInstaller(snapshot);
+    this.store = await MvccStoreClass.open(this.backend, { logger: this.logger });
+    this.kv = new KvApplier(this.store, this.leases);
+    await this.membership.reload();
+    this.applied = this.store.consistentIndex().index;
+    for (const m of this.membership.list()) {
+      if (m.id !== this.identity.memberId) this.peers?.addPeer(m.id, m.peerURLs);
+    }
+    this.logger.info({ 'snapshot-index': snapshot.metadata.index, 'consistent-index': this.applied }, 'applied snapshot from the leader');
+    this.notifyApplied();
+    return this.applied;
+  }
+
+  /** Loads a received snapshot's data into the backend; wired by the daemon. */
+  snapshotInstaller: ((snapshot: Snapshot) => Promise<void>) | undefined;
 
   private notifyApplied(): void {
     if (this.appliedWaiters.length === 0) return;
@@ -160,7 +281,7 @@ export class EtcdServer implements ConsensusHost {
 
   header(revision: number = this.store.currentRevision()): ResponseHeader {
     return {
-      cluster_id: this.identity.clusterId.toString(),
+      cluster_id: this.membership.clusterId.toString(),
       member_id: this.identity.memberId.toString(),
       revision,
       raft_term: this.consensus.status().term,
@@ -200,9 +321,9 @@ export class EtcdServer implements ConsensusHost {
     return resp;
   }
 
-  private async linearizableBarrier(): Promise<void> {
+  async linearizableBarrier(): Promise<void> {
     if (this.stopped) throw etcdError('Stopped');
-    const index = await this.consensus.readIndex();
+    const index = await this.consensus.readIndex(Date.now() + this.limits.requestTimeoutMs);
     await this.withTimeout(this.waitApplied(index), 'TimeoutWaitAppliedIndex');
   }
 
@@ -212,11 +333,9 @@ export class EtcdServer implements ConsensusHost {
     const data = encodeInternalRequest({ id, ...body } as InternalRequest);
     if (data.length > this.limits.maxRequestBytes) throw etcdError('RequestTooLarge');
     const waiting = this.waits.register(id);
-    try {
-      this.consensus.propose(data);
-    } catch (err) {
+    this.consensus.propose(data, Date.now() + this.limits.requestTimeoutMs).catch((err: unknown) => {
       this.waits.trigger(id, { ok: false, error: err instanceof Error ? err : new Error(String(err)) });
-    }
+    });
     const outcome = (await this.withTimeout(waiting, 'Timeout', () =>
       this.waits.trigger(id, { ok: false, error: etcdError('Timeout') }),
     )) as ApplyOutcome<Applied>;
@@ -244,7 +363,130 @@ export class EtcdServer implements ConsensusHost {
     });
   }
 
+  // ---- membership ----
+
+  private cluster(): ClusterConsensus {
+    if (!isClusterConsensus(this.consensus)) throw etcdError('NotCapable');
+    return this.consensus;
+  }
+
+  memberList(): Member[] {
+    return this.membership.list();
+  }
+
+  /**
+   * Adds a member (as etcd does: the new id mixes its peer URLs, the cluster token and the time).
+   * Resolves once the conf change is applied here, with the new member and the member list.
+   */
+  async memberAdd(peerURLs: string[], isLearner: boolean, token: string): Promise<{ member: Member; members: Member[] }> {
+    if (peerURLs.length === 0 || !peerURLs.every(isValidPeerUrl)) throw etcdError('MemberBadURLs');
+    if (this.membership.findByPeerUrl(peerURLs)) throw etcdError('PeerURLExist');
+    if (isLearner && this.membership.list().some((m) => m.isLearner)) throw etcdError('TooManyLearners');
+    const id = newMemberId(peerURLs, token, Date.now());
+    if (this.membership.has(id)) throw etcdError('MemberExist');
+    const member: Member = { id, name: '', peerURLs, clientURLs: [], isLearner };
+    const members = await this.proposeMemberChange(isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, member);
+    return { member, members };
+  }
+
+  async memberRemove(id: bigint): Promise<Member[]> {
+    const m = this.membership.get(id);
+    if (!m) throw etcdError(this.membership.isRemoved(id) ? 'MemberNotFound' : 'MemberNotFound');
+    return this.proposeMemberChange(ConfChangeType.RemoveNode, m);
+  }
+
+  async memberUpdate(id: bigint, peerURLs: string[]): Promise<Member[]> {
+    const m = this.membership.get(id);
+    if (!m) throw etcdError('MemberNotFound');
+    if (peerURLs.length === 0 || !peerURLs.every(isValidPeerUrl)) throw etcdError('MemberBadURLs');
+    const other = this.membership.findByPeerUrl(peerURLs);
+    if (other && other.id !== id) throw etcdError('PeerURLExist');
+    return this.proposeMemberChange(ConfChangeType.UpdateNode, { ...m, peerURLs });
+  }
+
+  async memberPromote(id: bigint): Promise<Member[]> {
+    const m = this.membership.get(id);
+    if (!m) throw etcdError('MemberNotFound');
+    if (!m.isLearner) throw etcdError('MemberNotLearner');
+    const c = this.cluster();
+    if (c.isLeader()) {
+      // etcd promotes only a learner whose log is within 10% of the leader's.
+      const status = c.raftStatus();
+      const progress = status.progress?.get(id);
+      const leaderMatch = status.progress?.get(this.identity.memberId)?.match ?? status.hardState.commit;
+      if (!progress || progress.match < leaderMatch * 0.9) throw etcdError('LearnerNotReady');
+    }
+    return this.proposeMemberChange(ConfChangeType.AddNode, { ...m, isLearner: false });
+  }
+
+  private async proposeMemberChange(type: ConfChangeType, member: Member): Promise<Member[]> {
+    if (this.stopped) throw etcdError('Stopped');
+    const c = this.cluster();
+    const requestId = this.ids.generate();
+    const cc: ConfChangeV2 = {
+      transition: ConfChangeTransition.Auto,
+      changes: [{ type, nodeId: member.id }],
+      context: encodeConfChangeContext({
+        requestId: requestId.toString(),
+        member: {
+          id: member.id.toString(),
+          name: member.name,
+          peerURLs: member.peerURLs,
+          clientURLs: member.clientURLs,
+          isLearner: member.isLearner,
+        },
+      }),
+    };
+    const waiting = this.waits.register(requestId);
+    c.proposeConfChange(cc, Date.now() + this.limits.requestTimeoutMs).catch((err: unknown) => {
+      this.waits.trigger(requestId, { ok: false, error: err instanceof Error ? err : new Error(String(err)) });
+    });
+    const outcome = (await this.withTimeout(waiting, 'Timeout', () =>
+      this.waits.trigger(requestId, { ok: false, error: etcdError('Timeout') }),
+    )) as ApplyOutcome<Applied>;
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value.response as Member[];
+  }
+
+  /** Proposes this member's name and client URLs until they are applied ("published"). */
+  async publish(): Promise<void> {
+    const attributes = {
+      member_id: this.identity.memberId.toString(),
+      name: this.identity.name,
+      client_urls: this.identity.clientUrls,
+    };
+    while (!this.stopped) {
+      try {
+        await this.proposeAndWait({ kind: 'publish', publish: attributes });
+        return;
+      } catch (err) {
+        if (this.stopped) return;
+        this.logger.warn({ error: (err as Error).message }, 'failed to publish local member to cluster through raft; retrying');
+      }
+    }
+  }
+
+  async moveLeader(target: bigint): Promise<void> {
+    const c = this.cluster();
+    if (!c.isLeader()) throw etcdError('NotLeader');
+    const m = this.membership.get(target);
+    if (!m || m.isLearner) throw etcdError('BadLeaderTransferee');
+    if (target === this.identity.memberId) return;
+    c.transferLeadership(target);
+    const deadline = Date.now() + this.limits.requestTimeoutMs;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      const leader = this.consensus.status().leader;
+      if (leader === target) return;
+    }
+    throw etcdError('TimeoutDueToLeaderFail');
+  }
+
   // ---- maintenance ----
+
+  hashKV(rev: number): { hash: number; compactRevision: number; hashRevision: number } {
+    return this.store.hashKV(rev);
+  }
 
   async status(): Promise<{
     leader: bigint;
@@ -264,6 +506,31 @@ export class EtcdServer implements ConsensusHost {
       isLearner: s.isLearner,
     };
   }
+}
+
+function isValidPeerUrl(u: string): boolean {
+  try {
+    const url = new URL(u);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.port !== '' && (url.pathname === '/' || url.pathname === '');
+  } catch {
+    return false;
+  }
+}
+
+/** etcd's id for an added member: sha1 over its sorted peer URLs, the cluster token and the time. */
+function newMemberId(peerURLs: string[], token: string, nowMs: number): bigint {
+  const b = Buffer.from([...peerURLs].sort().join('') + token + String(Math.floor(nowMs / 1000)), 'utf8');
+  return sha1Uint64(b);
+}
+
+function memberFromContext(ctx: NonNullable<ReturnType<typeof decodeConfChangeContext>>, isLearner: boolean): Member {
+  return {
+    id: parseU64(ctx.member.id),
+    name: ctx.member.name,
+    peerURLs: ctx.member.peerURLs,
+    clientURLs: ctx.member.clientURLs,
+    isLearner,
+  };
 }
 
 function isReadOnlyTxn(t: TxnRequest__Output): boolean {
