@@ -523,6 +523,8 @@ export class Raft {
         this.info(`${this.id} aborted leadership transfer to ${this.leadTransferee}: not done within an election timeout`);
         this.abortLeaderTransfer();
       }
+      // A leader that is no longer a voter keeps trying to hand over (maybe to another node).
+      if (this.state === StateType.Leader && !this.isVoter()) this.handOffLeadership();
     }
     if (this.state !== StateType.Leader) return;
     if (this.heartbeatElapsed >= this.cfg.heartbeatTick) {
@@ -564,10 +566,13 @@ export class Raft {
         this.becomeFollower(m.term, fromLeader ? m.from : NONE);
       }
     } else if (m.term < this.term) {
-      if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === MessageType.MsgHeartbeat || m.type === MessageType.MsgApp)) {
-        // A stale leader (e.g. one that was partitioned away) learns our term from this response and
-        // steps down. Without it, a node whose term rose while it was cut off (and whose pre-votes
-        // fail, or whose vote requests are ignored under a lease) could never rejoin.
+      if (m.type === MessageType.MsgHeartbeat || m.type === MessageType.MsgApp) {
+        // A stale leader learns our term from this response and steps down, so an election that
+        // includes us follows. Without it, a node whose term rose while it was cut off could stay
+        // out for good: under a lease or pre-vote its own campaigns fail, and even without them its
+        // timer may keep being reset by vote requests (e.g. from a removed node that never learned
+        // of its removal and keeps campaigning). etcd answers only with checkQuorum or preVote; we
+        // always do: it costs one message per stale append and only ever shortens a stale term.
         this.send(newMessage({ type: MessageType.MsgAppResp, to: m.from }));
       } else if (m.type === MessageType.MsgPreVote) {
         this.info(`${this.id} [term: ${this.term}] rejected ${MessageType[m.type]} from ${m.from} [term: ${m.term}]: lower term`);
@@ -708,9 +713,9 @@ export class Raft {
   private handleProposal(m: Message): void {
     invariant(m.entries.length > 0, `${this.id} stepped an empty MsgProp`);
     const local = m.from === this.id;
-    if (!this.trk.progress.has(this.id)) {
-      // Removed from the configuration while leading: this node will step down; accept nothing new.
-      this.drop('not-a-member', `${this.id} is not in the configuration`);
+    if (!this.isVoter()) {
+      // Removed (or demoted) while leading: this node is handing leadership over; accept nothing new.
+      this.drop('not-a-member', `${this.id} is not a voter of the configuration`);
     }
     if (this.leadTransferee !== NONE) {
       this.drop('leader-transfer', `transfer to ${this.leadTransferee} in progress`);
@@ -877,6 +882,38 @@ export class Raft {
     }
   }
 
+  /** Whether this node is a voter of the active configuration (either half, if joint). */
+  private isVoter(): boolean {
+    return this.trk.isVoter(this.id);
+  }
+
+  /**
+   * A leader that is no longer a voter transfers leadership to the voter with the longest log (lowest
+   * id on ties); with no voter to hand to, it steps down.
+   */
+  private handOffLeadership(): void {
+    let target: NodeId = NONE;
+    let best = -1;
+    this.trk.visit((id, pr) => {
+      if (id !== this.id && this.trk.isVoter(id) && pr.match > best) {
+        target = id;
+        best = pr.match;
+      }
+    });
+    if (target === NONE) {
+      this.becomeFollower(this.term, NONE);
+      return;
+    }
+    if (this.leadTransferee === target) return;
+    this.abortLeaderTransfer();
+    this.info(`${this.id} [term ${this.term}] starts to transfer leadership to ${target}`);
+    this.electionElapsed = 0;
+    this.leadTransferee = target;
+    const pr = this.trk.progress.get(target)!;
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(target);
+    else this.sendAppend(target);
+  }
+
   private sendTimeoutNow(to: NodeId): void {
     this.send(newMessage({ type: MessageType.MsgTimeoutNow, to }));
   }
@@ -903,7 +940,8 @@ export class Raft {
    */
   private serveReadIndex(m: Message): void {
     const index = this.log.committed;
-    if (this.trk.isSingleton() || this.readOnly.option === 'lease-based' || raftTestBugs.readIndexWithoutHeartbeat) {
+    // A leader that is no longer a voter (handing over) is never alone: the sole voter is someone else.
+    if (this.trk.isSoleVoter(this.id) || this.readOnly.option === 'lease-based' || raftTestBugs.readIndexWithoutHeartbeat) {
       this.sendReadIndexResponse(m, index);
       return;
     }
@@ -1119,25 +1157,20 @@ export class Raft {
     this.trk.progress = next.progress;
     const cs = this.trk.confState();
     this.info(`${this.id} switched to configuration ${describeConfState(cs)}`);
-    const self = this.trk.progress.get(this.id);
-    if (this.state === StateType.Leader && (self === undefined || self.isLearner)) {
-      // Thesis §4.2.2: a leader that is no longer a voter steps down once the change is applied.
-      this.info(`${this.id} stepping down: no longer a voter`);
-      this.becomeFollower(this.term, NONE);
-      return cs;
-    }
     if (this.state !== StateType.Leader || cs.voters.length === 0) return cs;
-    // The new quorum may already have acknowledged more.
-    if (this.maybeCommit()) {
-      this.releasePendingReadIndexMessages();
-      this.bcastAppend();
-    } else {
-      // Probe newly added nodes right away rather than at the next heartbeat.
-      this.trk.visit((id) => {
-        if (id !== this.id) this.maybeSendAppend(id, false);
-      });
-    }
+    // The new quorum may already have acknowledged more; newly added nodes are probed right away.
+    if (this.maybeCommit()) this.releasePendingReadIndexMessages();
+    this.bcastAppend();
     if (this.leadTransferee !== NONE && !this.trk.isVoter(this.leadTransferee)) this.abortLeaderTransfer();
+    if (!this.isVoter()) {
+      // Thesis §4.2.2: a leader that is no longer a voter must give up leadership. Stepping down at once
+      // can deadlock: a voter of the new configuration that has not yet learned that the change is
+      // committed still needs this node's vote (its applied configuration includes it), and this node
+      // may refuse it because its log is longer. Handing leadership to a caught-up voter avoids that:
+      // the transferee's log equals ours, so we vote for it, whatever configuration it applied.
+      this.info(`${this.id} is no longer a voter: handing leadership over`);
+      this.handOffLeadership();
+    }
     return cs;
   }
 

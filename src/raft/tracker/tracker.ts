@@ -61,9 +61,9 @@ export class ProgressTracker {
     return isJoint(this.config.voters);
   }
 
-  /** A single voter and no joint configuration: that voter decides alone. */
-  isSingleton(): boolean {
-    return this.config.voters.incoming.size === 1 && !this.isJoint();
+  /** `id` is the only voter (and the configuration is not joint): it decides alone. */
+  isSoleVoter(id: NodeId): boolean {
+    return this.config.voters.incoming.size === 1 && this.config.voters.incoming.has(id) && !this.isJoint();
   }
 
   /** The largest index acknowledged by a quorum (of both halves, in a joint configuration). */
