@@ -25,10 +25,10 @@ const GO_TESTS: ReadonlyArray<{ name: string; todo?: string }> = [
   { name: 'TestCtlV3DelNoTLS' },
   { name: 'TestCtlV3TxnInteractiveSuccessNoTLS' },
   // the cluster (issue 4)
-  { name: 'TestCtlV3MemberListNoTLS', todo: 'needs the Cluster service and 3-member clusters' },
-  { name: 'TestCtlV3MemberAddNoTLS', todo: 'needs the Cluster service and 3-member clusters' },
-  { name: 'TestCtlV3MemberRemoveNoTLS', todo: 'needs the Cluster service and 3-member clusters' },
-  { name: 'TestCtlV3MemberUpdateNoTLS', todo: 'needs the Cluster service and 3-member clusters' },
+  { name: 'TestCtlV3MemberListNoTLS' },
+  { name: 'TestCtlV3MemberAddNoTLS' },
+  { name: 'TestCtlV3MemberRemoveNoTLS' },
+  { name: 'TestCtlV3MemberUpdateNoTLS' },
 ];
 
 function skipUnlessSuite(): string | false {
