@@ -78,6 +78,17 @@ const SCALARS: Record<string, ScalarKind> = {
   TYPE_ENUM: 'enum',
 };
 
+/**
+ * Fields our protos carry for etcd 3.5/3.6 that etcdctl 3.4 does not know: its generated structs
+ * drop them when decoding, so they never appear in its JSON or protobuf output, nor in ours.
+ */
+const NEWER_THAN_3_4 = new Set([
+  'etcdserverpb.HashKVResponse.hash_revision',
+  'etcdserverpb.MemberListRequest.linearizable',
+  'etcdserverpb.AuthUserAddRequest.hashedPassword',
+  'etcdserverpb.AuthUserChangePasswordRequest.hashedPassword',
+]);
+
 const cache = new Map<string, MessageSchema>();
 
 function definitionAt(fullName: string): unknown {
@@ -122,6 +133,7 @@ export function messageSchema(fullName: string): MessageSchema {
   const members: MessageMember[] = [];
   const fields: FieldSchema[] = [];
   for (const f of descriptor.field) {
+    if (NEWER_THAN_3_4.has(`${fullName}.${f.name}`)) continue;
     const field: FieldSchema = {
       name: f.name,
       number: f.number,
