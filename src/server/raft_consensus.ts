@@ -172,6 +172,7 @@ export class RaftConsensus implements Consensus {
   }
 
   async stop(): Promise<void> {
+    if (!this.stopped && this.failure === undefined) await this.handOffLeadership();
     this.stopped = true;
     if (this.ticker !== undefined) clearInterval(this.ticker as ReturnType<typeof setInterval>);
     await this.processing;
@@ -179,6 +180,31 @@ export class RaftConsensus implements Consensus {
     for (const p of this.waitingForLeader) p.reject(stopped);
     this.waitingForLeader = [];
     this.failReads(stopped);
+  }
+
+  /**
+   * A leader that stops on purpose first hands leadership to its most caught-up voter, as etcd
+   * does, so the cluster keeps serving without waiting out an election timeout.
+   */
+  private async handOffLeadership(): Promise<void> {
+    if (!this.node || this.state !== StateType.Leader) return;
+    const status = this.node.status();
+    let best: NodeId = NONE;
+    let bestMatch = -1;
+    for (const [id, pr] of status.progress ?? []) {
+      if (id === this.opts.id || pr.isLearner || !status.config.voters.includes(id)) continue;
+      if (pr.match > bestMatch) {
+        best = id;
+        bestMatch = pr.match;
+      }
+    }
+    if (best === NONE) return;
+    this.opts.logger.info({ transferee: best.toString(16) }, 'leader is stopping: transferring leadership');
+    this.transferLeadership(best);
+    const deadline = this.opts.clock.now() + this.opts.tickMs * this.opts.electionTicks;
+    while (this.opts.clock.now() < deadline && this.leader === this.opts.id) {
+      await new Promise((resolve) => setTimeout(resolve, this.opts.tickMs / 2));
+    }
   }
 
   // ---- inbound from the transport ----
