@@ -647,7 +647,10 @@ export class Raft {
         this.bcastHeartbeat();
         return;
       case MessageType.MsgCheckQuorum:
-        if (!this.trk.quorumActive()) {
+        // A leader that is handing over (no longer a voter) keeps leading even without a quorum: it
+        // may be the only node that can tell the remaining voters the change is committed, and
+        // without that they may be unable to elect anyone. It serves no lease-based reads meanwhile.
+        if (this.isVoter() && !this.trk.quorumActive()) {
           this.warn(`${this.id} stepped down to follower since quorum is not active`);
           this.becomeFollower(this.term, NONE);
           return;
@@ -941,7 +944,8 @@ export class Raft {
   private serveReadIndex(m: Message): void {
     const index = this.log.committed;
     // A leader that is no longer a voter (handing over) is never alone: the sole voter is someone else.
-    if (this.trk.isSoleVoter(this.id) || this.readOnly.option === 'lease-based' || raftTestBugs.readIndexWithoutHeartbeat) {
+    const leaseValid = this.readOnly.option === 'lease-based' && this.isVoter();
+    if (this.trk.isSoleVoter(this.id) || leaseValid || raftTestBugs.readIndexWithoutHeartbeat) {
       this.sendReadIndexResponse(m, index);
       return;
     }
