@@ -147,7 +147,7 @@ export async function startMember(cfg: ServerConfig, logger: Logger): Promise<Ru
     { maxRequestBytes: cfg.maxRequestBytes, requestTimeoutMs: requestTimeoutMs(cfg) },
     logger,
   );
-  const handler = new PeerHandler(consensus, membership, backend, snapshots, logger);
+  const handler = new PeerHandler(consensus, membership, backend, snapshots, logger, cfg.maxSnapshots);
   server.snapshotInstaller = (snap) => handler.installSnapshotData(snap);
   const transport = new GrpcTransport({ localId: memberId, clusterId: membership.clusterId, handler, logger });
   consensus.setTransport(transport);

@@ -63,6 +63,9 @@ interface Applied {
   after?: Promise<void>;
 }
 
+/** etcd's limit on committed-but-unapplied entries before writes are refused. */
+const MAX_APPLY_LAG_ENTRIES = 5000;
+
 export class EtcdServer implements ConsensusHost {
   private readonly waits = new WaitRegistry();
   private readonly ids: RequestIdGenerator;
@@ -323,12 +326,19 @@ export class EtcdServer implements ConsensusHost {
 
   async linearizableBarrier(): Promise<void> {
     if (this.stopped) throw etcdError('Stopped');
+    // A learner is no voter: etcd serves it only serializable reads.
+    if (this.consensus.status().isLearner) throw etcdError('NotSupportedForLearner');
     const index = await this.consensus.readIndex(Date.now() + this.limits.requestTimeoutMs);
     await this.withTimeout(this.waitApplied(index), 'TimeoutWaitAppliedIndex');
   }
 
   private async proposeAndWait<T>(body: InternalRequestBody): Promise<T> {
     if (this.stopped) throw etcdError('Stopped');
+    const s = this.consensus.status();
+    // Back-pressure, as etcd: refuse new writes while apply lags far behind commit.
+    if (s.commitIndex - this.applied > MAX_APPLY_LAG_ENTRIES) throw etcdError('TooManyRequests');
+    // Learners replicate but do not serve client writes (publish is the member's own bookkeeping).
+    if (s.isLearner && body.kind !== 'publish') throw etcdError('NotSupportedForLearner');
     const id = this.ids.generate();
     const data = encodeInternalRequest({ id, ...body } as InternalRequest);
     if (data.length > this.limits.maxRequestBytes) throw etcdError('RequestTooLarge');

@@ -40,6 +40,7 @@ export class PeerHandler {
     private readonly backend: Backend,
     private readonly snapshots: SnapshotStore,
     private readonly logger: Logger,
+    private readonly maxSnapshots: number,
   ) {}
 
   process(m: Message): void {
@@ -88,5 +89,8 @@ export class PeerHandler {
     const { index, term } = snapshot.metadata;
     const loaded = await this.snapshots.load(index, term);
     await this.backend.replaceAll(decodeBackendDump(loaded.readData()));
+    // Only the newest received snapshot can still be needed (to finish a restore after a crash);
+    // --max-snapshots 0 keeps them all, as in etcd.
+    if (this.maxSnapshots > 0) await this.snapshots.purge(this.maxSnapshots);
   }
 }
