@@ -9,11 +9,8 @@
  * order etcd uses, comparisons are native, and a short key costs far less memory than a Buffer.
  * Revisions are flat [main, sub, main, sub, ...] number arrays (no object per revision).
  */
-import btree from 'sorted-btree';
 import { invariant } from '../base/assert.js';
-
-const BTree = btree.default;
-type Tree = InstanceType<typeof BTree<string, KeyIndex>>;
+import { OrderedMap } from './ordered_map.js';
 
 /** Flat [main, sub, ...] pairs in increasing revision order. */
 export type RevisionList = number[];
@@ -27,9 +24,6 @@ export type DroppedRevisions = number[];
 export function droppedEntry(sub: number, tombstone: boolean): number {
   return tombstone ? -(sub + 1) : sub;
 }
-
-/** Sorts after every latin1 key string: the upper bound of an open-ended range. */
-const AFTER_ALL_KEYS = '\u0100';
 
 export class KeyIndex {
   /** Revisions of the current generation; empty when the key is deleted. */
@@ -182,18 +176,18 @@ function forEachIn(
 }
 
 /**
- * All keys: a hash map for point lookups (most operations name one key) and a B+ tree, holding the
- * same KeyIndex objects, for ordered range scans. A random lookup in the tree costs ~20 string
- * comparisons with a cache miss each; the map costs one hash.
+ * All keys: a hash map for point lookups (most operations name one key) and an ordered map,
+ * holding the same KeyIndex objects, for range scans. A random lookup in the ordered map costs ~20
+ * string comparisons with a cache miss each; the hash map costs one hash.
  *
  * Keys with more than one revision are also kept in a set: only they can lose revisions to a
  * compaction, so compaction costs what it removes, not the size of the store.
  */
 export class TreeIndex {
   private readonly byKey = new Map<string, KeyIndex>();
-  private readonly ordered: Tree = new BTree<string, KeyIndex>(undefined, compareStrings);
+  private ordered = new OrderedMap<KeyIndex>();
   private readonly compactable = new Set<KeyIndex>();
-  /** While bulk loading (at open) only the map is filled; the tree is built once at the end. */
+  /** While bulk loading (at open) only the hash map is filled; the ordered one is built at the end. */
   private loading = false;
 
   get size(): number {
@@ -225,7 +219,7 @@ export class TreeIndex {
     this.compactable.add(ki);
   }
 
-  /** Starts a bulk load: inserting keys in sorted order at the end is several times faster. */
+  /** Starts a bulk load: one sort at the end instead of an ordered insert per key. */
   beginLoad(): void {
     invariant(this.byKey.size === 0, 'bulk load into a non-empty index');
     this.loading = true;
@@ -236,7 +230,7 @@ export class TreeIndex {
     this.loading = false;
     // Default sort compares UTF-16 code units: byte order for latin1 strings.
     const keys = [...this.byKey.keys()].sort();
-    for (const key of keys) this.ordered.set(key, this.byKey.get(key)!);
+    this.ordered = OrderedMap.fromSorted(keys, keys.map((key) => this.byKey.get(key)!));
   }
 
   /**
@@ -245,7 +239,7 @@ export class TreeIndex {
    */
   forRange(start: string, end: string | undefined, visit: (key: string, ki: KeyIndex) => void): void {
     invariant(!this.loading, 'range scan during a bulk load');
-    this.ordered.forRange(start, end ?? AFTER_ALL_KEYS, false, visit);
+    this.ordered.forRange(start, end, visit);
   }
 
   forEach(visit: (key: string, ki: KeyIndex) => void): void {
@@ -268,8 +262,4 @@ export class TreeIndex {
     }
     return dropped;
   }
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

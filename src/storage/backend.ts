@@ -50,7 +50,7 @@ interface FlushWaiter {
 /** Writes staged for one commit, keyed by the full key as a latin1 string (byte order preserved). */
 type Layer = Map<string, StagedWrite>;
 
-const SCAN_CHUNK = 1000;
+const SCAN_CHUNK = 4000;
 
 /**
  * LevelDB's 8 MiB default block cache makes most reads of a large store decompress a block again;
@@ -193,17 +193,13 @@ export class Backend {
       lt: opts.lt ? prefixed(bucket, opts.lt) : Buffer.from([prefix + 1]),
       reverse: opts.reverse ?? false,
       limit: opts.limit ?? -1,
+      // Whole-bucket scans would evict the blocks that reads keep hot.
+      fillCache: false,
     });
-    try {
-      for (;;) {
-        const entries = await iterator.nextv(SCAN_CHUNK);
-        if (entries.length === 0) return;
-        for (const entry of entries) entry[0] = entry[0].subarray(1);
-        yield entries;
-      }
-    } finally {
-      await iterator.close();
-    }
+    yield* readAhead(iterator, (entries) => {
+      for (const entry of entries) entry[0] = entry[0].subarray(1);
+      return entries;
+    });
   }
 
   /**
@@ -212,16 +208,7 @@ export class Backend {
    * The raw form is what replaceAll() takes: a raft snapshot between members.
    */
   async *dumpAll(): AsyncIterable<Array<[Buffer, Buffer]>> {
-    const iterator = this.db.iterator();
-    try {
-      for (;;) {
-        const entries = await iterator.nextv(SCAN_CHUNK);
-        if (entries.length === 0) return;
-        yield entries;
-      }
-    } finally {
-      await iterator.close();
-    }
+    yield* readAhead(this.db.iterator({ fillCache: false }), (entries) => entries);
   }
 
   /**
@@ -314,4 +301,32 @@ function prefixed(bucket: BucketName, key: Buffer): Buffer {
   full[0] = BUCKET_PREFIX[bucket];
   key.copy(full, 1);
   return full;
+}
+
+interface ChunkIterator {
+  nextv(size: number): Promise<Array<[Buffer, Buffer]>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Yields the iterator's chunks while LevelDB already reads the next one (on the thread pool), so
+ * that reading and the consumer's work overlap. Closes the iterator however the loop ends.
+ */
+async function* readAhead(
+  iterator: ChunkIterator,
+  shape: (entries: Array<[Buffer, Buffer]>) => Array<[Buffer, Buffer]>,
+): AsyncIterable<Array<[Buffer, Buffer]>> {
+  let next = iterator.nextv(SCAN_CHUNK);
+  try {
+    for (;;) {
+      const entries = await next;
+      if (entries.length === 0) return;
+      next = iterator.nextv(SCAN_CHUNK);
+      yield shape(entries);
+    }
+  } finally {
+    // An abandoned read-ahead must settle before the iterator closes.
+    await next.catch(() => undefined);
+    await iterator.close();
+  }
 }
