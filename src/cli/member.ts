@@ -73,7 +73,8 @@ export async function startMember(cfg: ServerConfig, logger: Logger): Promise<Ru
       // The founding configuration is the state at the bootstrap snapshot's index.
       membership.setClusterId(cfg.clusterId);
       for (const m of cfg.initialCluster) {
-        membership.add({ id: m.id, name: '', peerURLs: m.peerUrls, clientURLs: [], isLearner: false });
+        // As etcd: founding members carry their --initial-cluster names from the start.
+        membership.add({ id: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: [], isLearner: false });
       }
       store.setConsistentIndex(bootstrap.snapshot.metadata.index, bootstrap.snapshot.metadata.term);
       await backend.commit({ sync: true });
