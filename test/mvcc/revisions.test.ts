@@ -47,6 +47,24 @@ test('one write txn is one main revision with increasing sub revisions', async (
   });
 });
 
+test('put returns the previous kv (read lazily, valid through the commit of its batch)', async () => {
+  await withStore(async ({ store, commit }) => {
+    const first = store.write();
+    const created = first.put(b('k'), b('v1'), 3n);
+    first.end();
+    assert.equal(created.prev, undefined);
+    const second = store.write();
+    const updated = second.put(b('k'), b('v2'), 0n);
+    const again = second.put(b('k'), b('v3'), 0n);
+    const { events } = second.end();
+    await commit();
+    assert.deepEqual(show(updated.prev ? [updated.prev] : []), ['k=v1@2/2/1']);
+    assert.equal(updated.prev?.lease, 3n);
+    assert.deepEqual(show(again.prev ? [again.prev] : []), ['k=v2@2/3/2'], 'the put before it in the same txn');
+    assert.deepEqual(events.map((e) => e.prevKv?.value.toString()), ['v1', 'v2']);
+  });
+});
+
 test('a txn that changes nothing keeps the revision', async () => {
   await withStore(async ({ store }) => {
     put(store, 'a', '1');
