@@ -229,7 +229,8 @@ export class CtlClient {
         callOptions,
         (err, response) => {
           if (!err) return resolve(response as Res);
-          const passed = deadline !== undefined && Date.now() >= deadline - 1;
+          // Only the caller's deadline makes a call expire (clientv3 sets no per-attempt timeout).
+          const passed = deadline !== undefined && (err.code === grpc.status.DEADLINE_EXCEEDED || Date.now() >= deadline);
           let details = err.details;
           if (err.code === grpc.status.DEADLINE_EXCEEDED) details = this.deadlineDetails(index);
           reject(new RpcError(err.code, details, passed));

@@ -3,6 +3,11 @@ import { runCtl } from './run.js';
 import { StreamInput, type Output } from './io.js';
 
 function processOutput(stream: NodeJS.WriteStream): Output & { drained(): Promise<void> } {
+  // A reader that went away (`| head`) ends the output quietly, as SIGPIPE ends etcdctl.
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   return {
     write: (chunk) => {
       stream.write(chunk);
