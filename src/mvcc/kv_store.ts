@@ -117,7 +117,7 @@ export class MvccStore {
     for (const r of revisions) {
       const revKey = revisionKey(r.main, r.sub, r.tombstone);
       const value = this.backend.get('key', revKey);
-      invariant(value !== undefined, () => `revision ${r.main}_${r.sub} is indexed but not stored`);
+      if (value === undefined) invariant(false, `revision ${r.main}_${r.sub} is indexed but not stored`);
       crc.update(revKey).update(value);
     }
     return { hash: crc.digest(), compactRevision: this.compactRev, hashRevision: hashRev };
@@ -185,7 +185,7 @@ export class MvccStore {
   /** @internal The stored KeyValue of a put revision. */
   readRevision(main: number, sub: number): KeyValue {
     const value = this.backend.get('key', revisionKey(main, sub));
-    invariant(value !== undefined, () => `revision ${main}_${sub} is indexed but not stored`);
+    if (value === undefined) invariant(false, `revision ${main}_${sub} is indexed but not stored`);
     return decodeKeyValue(value);
   }
 

@@ -39,17 +39,18 @@ export function isTombstoneKey(key: Buffer): boolean {
   return key.length === TOMBSTONE_KEY_LENGTH;
 }
 
+// These checks run once per revision on the boot and write paths: test first, build the message
+// (and its closure) only on failure.
 function assertRevisionKey(key: Buffer): void {
-  invariant(
+  const wellFormed =
     (key.length === REVISION_KEY_LENGTH || (key.length === TOMBSTONE_KEY_LENGTH && key[17] === TOMBSTONE_MARK)) &&
-      key[8] === SEPARATOR,
-    () => `malformed revision key ${key.toString('hex')}`,
-  );
+    key[8] === SEPARATOR;
+  if (!wellFormed) invariant(false, `malformed revision key ${key.toString('hex')}`);
 }
 
 // Two 32-bit halves instead of BigInt: revisions stay below 2^53, and this is on the boot path.
 function writeU64(buf: Buffer, offset: number, value: number): void {
-  invariant(Number.isSafeInteger(value) && value >= 0, () => `revision ${value} out of range`);
+  if (!(Number.isSafeInteger(value) && value >= 0)) invariant(false, `revision ${value} out of range`);
   buf.writeUInt32BE(Math.floor(value / TWO_POW_32), offset);
   buf.writeUInt32BE(value >>> 0, offset + 4);
 }
