@@ -28,6 +28,18 @@ export interface MemberOptions {
   /** Extra environment (e.g. ETCD_* variables) on top of a clean one. */
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** Fixed client and peer ports (free ones by default): a cluster chooses every port first. */
+  ports?: { client: number; peer: number };
+  /**
+   * The --initial-cluster value; defaults to this member alone. `null` leaves the flag out, for a
+   * member that gets it from ETCD_INITIAL_CLUSTER (as `etcdctl member add` prints it).
+   */
+  initialCluster?: string | null;
+  /**
+   * How launch() decides the member serves: a linearizable Range (default; needs a leader), or a
+   * serializable one, which a learner answers too.
+   */
+  readiness?: 'linearizable' | 'serializable';
 }
 
 /** Why bin/tetcd cannot run, or false when it can. Under CI a missing daemon is an error. */
@@ -59,6 +71,7 @@ export class Member {
     this.endpoint = `127.0.0.1:${clientPort}`;
     this.clientUrl = `http://${this.endpoint}`;
     this.peerUrl = `http://127.0.0.1:${peerPort}`;
+    const initialCluster = options.initialCluster === undefined ? `${name}=${this.peerUrl}` : options.initialCluster;
     this.args = [
       `--name=${name}`,
       `--data-dir=${dataDir}`,
@@ -66,13 +79,13 @@ export class Member {
       `--advertise-client-urls=${this.clientUrl}`,
       `--listen-peer-urls=${this.peerUrl}`,
       `--initial-advertise-peer-urls=${this.peerUrl}`,
-      `--initial-cluster=${name}=${this.peerUrl}`,
+      ...(initialCluster === null ? [] : [`--initial-cluster=${initialCluster}`]),
       ...(options.extraArgs ?? []),
     ];
   }
 
   static async start(kind: MemberKind, options: MemberOptions = {}): Promise<Member> {
-    const [clientPort, peerPort] = await freePorts(2);
+    const [clientPort, peerPort] = options.ports ? [options.ports.client, options.ports.peer] : await freePorts(2);
     const ownedTempDir = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), `${kind}-test-`));
     const dataDir = options.dataDir ?? join(ownedTempDir as string, 'data');
     const name = options.name ?? `${kind}-test`;
@@ -101,7 +114,7 @@ export class Member {
       env: { ...cleanEnv(), ...this.options.env },
       cwd: this.ownedTempDir ?? PROJECT_ROOT,
     });
-    await waitUntilServing(this.endpoint, this.current, this.options.readyTimeoutMs ?? 20_000);
+    await waitUntilServing(this.endpoint, this.current, this.options.readyTimeoutMs ?? 20_000, this.options.readiness === 'serializable');
   }
 
   /** SIGTERM, then SIGKILL after the grace period. */
@@ -133,7 +146,7 @@ export function startRealEtcd(options: MemberOptions = {}): Promise<Member> {
 }
 
 /** Polls a Range on the client port until it succeeds; fails early if the process exits. */
-export async function waitUntilServing(endpoint: string, proc: ManagedProcess, timeoutMs: number): Promise<void> {
+export async function waitUntilServing(endpoint: string, proc: ManagedProcess, timeoutMs: number, serializable = false): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no attempt';
   while (Date.now() < deadline) {
@@ -144,7 +157,7 @@ export async function waitUntilServing(endpoint: string, proc: ManagedProcess, t
     // A fresh channel per attempt: a reused one would sit in grpc-js's reconnect backoff.
     const client = new EtcdGrpcClient(endpoint, 1_000);
     try {
-      await client.range({ key: Buffer.from('tetcd-test-readiness') });
+      await client.range({ key: Buffer.from('tetcd-test-readiness'), serializable });
       return;
     } catch (err) {
       lastError = (err as Error).message;

@@ -7,6 +7,13 @@ import { createServer } from 'node:net';
 
 const handedOut = new Set<number>();
 
+/**
+ * The ports of the project's Procfile (etcd's: clients 12379/22379/32379, peers 12380/22380/32380).
+ * The Procfile story test must use exactly these, and 32379/32380 lie in Linux's ephemeral range,
+ * so no test ever takes them as "free" ports.
+ */
+export const PROCFILE_PORTS: readonly number[] = [12379, 12380, 22379, 22380, 32379, 32380];
+
 function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -26,7 +33,7 @@ function probePort(): Promise<number> {
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = await probePort();
-    if (!handedOut.has(port)) {
+    if (!handedOut.has(port) && !PROCFILE_PORTS.includes(port)) {
       handedOut.add(port);
       return port;
     }
@@ -39,4 +46,14 @@ export async function freePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
   for (let i = 0; i < count; i++) ports.push(await freePort());
   return ports;
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` right now (a listen there succeeds). */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
 }

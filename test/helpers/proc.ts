@@ -135,7 +135,8 @@ export class ManagedProcess {
   async stop(graceMs = 5_000): Promise<ProcessExit> {
     if (!this.running) return this.exited;
     this.signal('SIGTERM');
-    const ended = await Promise.race([this.exited, sleep(graceMs).then(() => undefined)]);
+    // An unref'd grace timer: a process that ended early must not keep the test alive for it.
+    const ended = await Promise.race([this.exited, sleep(graceMs, undefined, { ref: false }).then(() => undefined)]);
     if (ended) return ended;
     this.signal('SIGKILL');
     return this.exited;
