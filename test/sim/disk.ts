@@ -60,7 +60,7 @@ export class SimDisk {
       snapshot: { data: new Uint8Array(0), metadata: { index: 0, term: 0, confState: emptyConfState() } },
       entries: [],
     };
-    this.stateMachine = { kv: { applied: 0, values: [], ops: [] }, confState: emptyConfState(), removed: [] };
+    this.stateMachine = { kv: { applied: 0, values: new Map(), ops: new Map(), digest: 0 }, confState: emptyConfState(), removed: [] };
   }
 
   /** Buffers a write; it becomes durable at the next sync. */

@@ -4,7 +4,7 @@
  * durable image — and the checkers that compare what the nodes do against it. Every check throws a
  * Violation naming the invariant, so a failing seed reports which rule of Raft broke.
  */
-import type { Entry, HardState, Message, NodeId, Snapshot } from '../../src/raft/types.js';
+import type { ConfState, Entry, HardState, Message, NodeId, Snapshot } from '../../src/raft/types.js';
 import { MessageType } from '../../src/raft/types.js';
 import { decodePut, ToyKv, type PutCommand } from './kv.js';
 import { hashBytes } from './hash.js';
@@ -16,6 +16,7 @@ export type InvariantName =
   | 'leader-completeness'
   | 'state-machine-safety'
   | 'committed-entry-lost'
+  | 'commit-safety'
   | 'durability-before-send'
   | 'hard-state-monotonic'
   | 'read-linearizable'
@@ -73,6 +74,8 @@ export class Ghost {
   /** Per key: the indexes where it changed and the put that wrote it, ascending. */
   private readonly keyHistory = new Map<number, { index: number; opId: number }[]>();
   private readonly ackedWrites = new Map<number, number>();
+  /** The configuration each conf-change index leads to (the same on every node). */
+  private readonly confAt = new Map<number, ConfState>();
   /** Highest log index of any write acknowledged so far: reads invoked from now on must see it. */
   maxAckedWriteIndex = 0;
   readonly counts: CheckCounts = {
@@ -225,6 +228,23 @@ export class Ghost {
     }
   }
 
+  /** Every node that applies the conf change at `index` reaches the same configuration. */
+  onConfApplied(node: NodeId, index: number, cs: ConfState): void {
+    const known = this.confAt.get(index);
+    if (known === undefined) {
+      this.confAt.set(index, cs);
+      return;
+    }
+    const same = (a: readonly NodeId[], b: readonly NodeId[]) => a.length === b.length && a.every((x) => b.includes(x));
+    if (!same(known.voters, cs.voters) || !same(known.votersOutgoing, cs.votersOutgoing) || !same(known.learners, cs.learners) || !same(known.learnersNext, cs.learnersNext)) {
+      violated('state-machine-safety', `n${node} reaches a different configuration at index ${index} than other nodes did`);
+    }
+  }
+
+  configurationAt(index: number): ConfState | undefined {
+    return this.confAt.get(index);
+  }
+
   /** A snapshot a node installs must be a committed prefix of the canonical state. */
   onSnapshotApplied(node: NodeId, snap: Snapshot, digest: number): void {
     this.counts.snapshotsChecked++;
@@ -253,13 +273,14 @@ export class Ghost {
     if (m.term > hs.term) {
       violated('durability-before-send', `n${node} sends ${MessageType[m.type]} of term ${m.term} to n${m.to} while its durable term is ${hs.term}`);
     }
-    if (m.type === MessageType.MsgVoteResp && !m.reject && (hs.term !== m.term || hs.vote !== m.to)) {
+    // A durable later term also backs a vote: the node can never vote in the earlier term again.
+    if (m.type === MessageType.MsgVoteResp && !m.reject && hs.term === m.term && hs.vote !== m.to) {
       violated(
         'durability-before-send',
         `n${node} grants its term-${m.term} vote to n${m.to} but its durable hard state is term ${hs.term} vote n${hs.vote}`,
       );
     }
-    if (m.type === MessageType.MsgVote && (hs.term !== m.term || hs.vote !== node)) {
+    if (m.type === MessageType.MsgVote && hs.term === m.term && hs.vote !== node) {
       violated('durability-before-send', `n${node} asks for votes in term ${m.term} before its own vote is durable (durable term ${hs.term} vote n${hs.vote})`);
     }
     if (m.type === MessageType.MsgAppResp && !m.reject) {

@@ -36,12 +36,22 @@ export function decodePut(data: Uint8Array): PutCommand | undefined {
   return { opId: view.getUint32(1), key: data[5]! };
 }
 
+/** Immutable once created, so images may share them. */
 interface Written {
   opId: number;
   index: number;
 }
 
+/** The state as the disk keeps it (copied maps: cheap to take on every flush). */
 export interface KvImage {
+  applied: number;
+  values: ReadonlyMap<number, Written>;
+  ops: ReadonlyMap<number, number>;
+  digest: number;
+}
+
+/** The state as a snapshot carries it (plain JSON). */
+export interface KvJson {
   applied: number;
   values: [number, number, number][];
   ops: [number, number][];
@@ -89,6 +99,19 @@ export class ToyKv {
   }
 
   image(): KvImage {
+    return { applied: this.applied, values: new Map(this.values), ops: new Map(this.ops), digest: this.digestSum };
+  }
+
+  static fromImage(image: KvImage): ToyKv {
+    const kv = new ToyKv();
+    kv.applied = image.applied;
+    for (const [k, w] of image.values) kv.values.set(k, w);
+    for (const [opId, index] of image.ops) kv.ops.set(opId, index);
+    kv.digestSum = image.digest;
+    return kv;
+  }
+
+  json(): KvJson {
     return {
       applied: this.applied,
       values: [...this.values].map(([k, w]) => [k, w.opId, w.index]),
@@ -96,14 +119,14 @@ export class ToyKv {
     };
   }
 
-  static fromImage(image: KvImage): ToyKv {
+  static fromJson(json: KvJson): ToyKv {
     const kv = new ToyKv();
-    kv.applied = image.applied;
-    for (const [opId, index] of image.ops) {
+    kv.applied = json.applied;
+    for (const [opId, index] of json.ops) {
       kv.ops.set(opId, index);
       kv.digestSum = (kv.digestSum + mix(opId, index)) | 0;
     }
-    for (const [key, opId, index] of image.values) {
+    for (const [key, opId, index] of json.values) {
       kv.values.set(key, { opId, index });
       kv.digestSum = (kv.digestSum + mix(key, opId)) | 0;
     }
@@ -111,10 +134,10 @@ export class ToyKv {
   }
 
   encode(): Uint8Array {
-    return new TextEncoder().encode(JSON.stringify(this.image()));
+    return new TextEncoder().encode(JSON.stringify(this.json()));
   }
 
   static decode(data: Uint8Array): ToyKv {
-    return ToyKv.fromImage(JSON.parse(new TextDecoder().decode(data)) as KvImage);
+    return ToyKv.fromJson(JSON.parse(new TextDecoder().decode(data)) as KvJson);
   }
 }

@@ -55,6 +55,10 @@ export interface WorldConfig {
   /** Mean virtual ms between crashes (0 = none) and mean downtime. */
   crashEvery: number;
   downtime: number;
+  /** Chance a crash picks the leader rather than any node (leader crashes are the interesting ones). */
+  leaderCrashBias: number;
+  /** Chance that a node just elected leader crashes within its first host-loop iterations. */
+  newLeaderCrashRate: number;
   clients: number;
   keys: number;
   maxPadding: number;
@@ -74,7 +78,7 @@ export function drawConfig(c: Choices, opts: RunOptions): WorldConfig {
   const tickInterval = 10;
   const electionMs = electionTick * tickInterval;
   const faulty = c.chance(0.85);
-  const maxSizePerMsg = c.pick([0, 64, 1024, 1 << 20]);
+  const maxSizePerMsg = c.pick([0, 0, 64, 1024, 1 << 20]);
   const inflightBytes = c.pick([0, 0, 200, 4096]);
   return {
     voters,
@@ -105,6 +109,8 @@ export function drawConfig(c: Choices, opts: RunOptions): WorldConfig {
     partitionKinds: c.subset(['symmetric', 'one-way', 'isolate-leader', 'bridge'] as const, 0.6),
     crashEvery: faulty ? c.pick([0, 2, 6, 15]) * electionMs : 0,
     downtime: c.pick([1, 3, 8]) * electionMs,
+    leaderCrashBias: c.pick([0, 0.5, 0.9]),
+    newLeaderCrashRate: faulty ? c.pick([0, 0, 0.1, 0.3]) : 0,
     clients: c.range(1, 4),
     keys: c.range(1, 5),
     maxPadding: c.pick([0, 8, 100]),
@@ -123,6 +129,6 @@ export function describeConfig(cfg: WorldConfig): string {
     `preVote=${cfg.preVote} checkQuorum=${cfg.checkQuorum} maxSizePerMsg=${cfg.maxSizePerMsg} maxInflight=${cfg.maxInflightMsgs}/${cfg.maxInflightBytes}B noForward=${cfg.disableProposalForwarding}`,
     `snapshotEvery=${cfg.snapshotEvery} keep=${cfg.compactionKeep} smFlush=${cfg.stateMachineFlushRate} readyDelay<=${cfg.maxReadyDelay}`,
     `net delay=${n.minDelay}+exp(${n.meanJitter}) drop=${n.dropRate} dup=${n.duplicateRate} badLinks=${n.badLinkDropRate} partitions every ${cfg.partitionEvery}ms for ${cfg.partitionLength}ms kinds=[${cfg.partitionKinds.join(',')}]`,
-    `crash every ${cfg.crashEvery}ms down ${cfg.downtime}ms; clients=${cfg.clients} keys=${cfg.keys} reads=${cfg.readRatio} leaderBias=${cfg.leaderBias} admin every ${cfg.adminEvery}ms transfers=${cfg.transferRatio}`,
+    `crash every ${cfg.crashEvery}ms (leader ${cfg.leaderCrashBias}, new leaders ${cfg.newLeaderCrashRate}) down ${cfg.downtime}ms; clients=${cfg.clients} keys=${cfg.keys} reads=${cfg.readRatio} leaderBias=${cfg.leaderBias} admin every ${cfg.adminEvery}ms transfers=${cfg.transferRatio}`,
   ].join('\n');
 }

@@ -176,6 +176,8 @@ test('durability before send: a vote grant or ack the disk does not back', () =>
   g.onSend(2n, message({ type: MessageType.MsgAppResp, term: 3, index: 1 }), d, termAt);
   assert.equal(violation(() => g.onSend(2n, message({ type: MessageType.MsgAppResp, term: 3, index: 2 }), d, termAt)), 'durability-before-send');
   g.onSend(2n, message({ type: MessageType.MsgPreVote, term: 9 }), d, termAt);
+  // A grant for an earlier term is backed by the later durable term: no vote in term 2 can follow.
+  g.onSend(2n, message({ type: MessageType.MsgVoteResp, to: 5n, term: 2 }), d, termAt);
 });
 
 test('hard state: a vote is never changed within its term', () => {
