@@ -15,6 +15,7 @@ export {
   hardStatesEqual,
 } from './storage.js';
 export { RawNode } from './raw_node.js';
+export { newMessage } from './raft.js';
 export type { Ready, Status, ProgressStatus } from './ready.js';
 export type { ProgressState } from './tracker/progress.js';
 export type { ReadOnlyOption } from './read_only.js';

@@ -441,12 +441,20 @@ export class Raft {
   }
 
   private hasUnappliedConfChanges(): boolean {
+    return this.hasConfChangeIn(this.log.applied + 1, this.log.committed + 1);
+  }
+
+  /** Whether the log holds a conf-change entry in [lo, hi). A compacted range counts as holding one. */
+  hasConfChangeIn(lo: number, hi: number): boolean {
     const log = this.log;
-    if (log.applied >= log.committed) return false;
-    let lo = log.applied + 1;
-    const hi = log.committed + 1;
     while (lo < hi) {
-      const page = log.slice(lo, hi, this.cfg.maxCommittedSizePerReady);
+      let page: Entry[];
+      try {
+        page = log.slice(lo, hi, this.cfg.maxCommittedSizePerReady);
+      } catch (err) {
+        if (err instanceof CompactedError) return true;
+        throw err;
+      }
       if (page.some((e) => e.type === EntryType.ConfChangeV2)) return true;
       lo += page.length;
     }

@@ -203,7 +203,15 @@ export class RawNode {
       this.prevHardState = hs;
     }
     // A commit-only change need not be fsynced: a lost commit index is learned again from the leader.
-    rd.mustSync = rd.entries.length > 0 || rd.snapshot !== undefined || hs.term !== prev.term || hs.vote !== prev.vote;
+    // Except when it commits a conf change: after a restart the node must know the change is
+    // committed, or it could campaign under the configuration before it (with the help of a node the
+    // change removed) while the cluster already decides under the one after it.
+    rd.mustSync =
+      rd.entries.length > 0 ||
+      rd.snapshot !== undefined ||
+      hs.term !== prev.term ||
+      hs.vote !== prev.vote ||
+      (hs.commit > prev.commit && r.hasConfChangeIn(prev.commit + 1, hs.commit + 1));
     this.stepsOnAdvance = r.selfMessagesAfterPersist;
     r.selfMessagesAfterPersist = [];
     r.msgs = [];
