@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FAST_ELECTIONS, withCluster } from '../helpers/cluster.js';
-import { KIND, WriteStream, checkAcked, describeCheck, isClean, skipUnlessCluster } from './support.js';
+import { KIND, WriteStream, checkAckedOnMembers, skipUnlessCluster } from './support.js';
 
 const ELECTION_TIMEOUT_MS = 500;
 const TARGET = 1_000;
@@ -44,30 +44,10 @@ test(`kill -9 of the leader during 1,000 writes loses no acknowledged write (${K
     );
 
     await oldLeader.member.launch();
-    const views: string[] = [];
-    const reports: string[] = [];
-    let clean = true;
-    for (const member of cluster.members) {
-      const client = member.client(20_000);
-      try {
-        // Linearizable first: once it answered, the member has applied everything acknowledged,
-        // so its serializable read right after must show it all too.
-        for (const serializable of [false, true]) {
-          const check = await checkAcked(client, prefix, stream.acked, serializable);
-          reports.push(describeCheck(`${member.name} ${serializable ? 'serializable' : 'linearizable'}`, check));
-          clean &&= isClean(check);
-          views.push(check.fingerprint);
-        }
-      } finally {
-        client.close();
-      }
-    }
-    const summary = `${stream.acked.size} acknowledged writes (${stream.summary()}), checked on ${cluster.members.length} members:\n${reports.join('\n')}`;
+    const result = await checkAckedOnMembers(cluster.members, prefix, stream.acked);
+    const summary = `${stream.acked.size} acknowledged writes (${stream.summary()}), checked on ${cluster.members.length} members:\n${result.reports.join('\n')}`;
     for (const line of summary.split('\n')) t.diagnostic(line);
-    assert.ok(clean, `acknowledged writes are not all readable:\n${summary}`);
-    assert.ok(
-      views.every((v) => v === views[0]),
-      `members returned different contents for ${prefix}: ${views.map((v) => v.split('\n').length).join(' / ')} keys`,
-    );
+    assert.ok(result.clean, `acknowledged writes are not all readable:\n${summary}`);
+    assert.ok(result.identical, `members returned different contents for ${prefix}:\n${summary}`);
   });
 });

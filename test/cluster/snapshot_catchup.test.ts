@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FAST_ELECTIONS, waitFor, withCluster } from '../helpers/cluster.js';
-import { KIND, WriteStream, checkAcked, describeCheck, isClean, skipUnlessCluster } from './support.js';
+import { KIND, WriteStream, checkAckedOnMembers, skipUnlessCluster } from './support.js';
 
 const SNAPSHOT_COUNT = 100;
 const CATCHUP_ENTRIES = 50;
@@ -64,17 +64,8 @@ test(`a follower down across several snapshots catches up by snapshot (${KIND})`
     assert.match(follower.process.output, LOG.received, `${follower.name} caught up without a snapshot:\n${follower.process.tail(60)}`);
     assert.match(leader.member.process.output.slice(leaderOutputBefore), LOG.sent, `the leader never logged sending a snapshot`);
 
-    const views: string[] = [];
-    for (const member of cluster.members) {
-      const client = member.client(20_000);
-      try {
-        const check = await checkAcked(client, prefix, stream.acked, true);
-        assert.ok(isClean(check), describeCheck(`${member.name} serializable`, check));
-        views.push(check.fingerprint);
-      } finally {
-        client.close();
-      }
-    }
-    assert.ok(views.every((v) => v === views[0]), `members hold different data under ${prefix}`);
+    const result = await checkAckedOnMembers(cluster.members, prefix, stream.acked, { serializableOnly: true });
+    assert.ok(result.clean, result.reports.join('\n'));
+    assert.ok(result.identical, `members hold different data under ${prefix}:\n${result.reports.join('\n')}`);
   });
 });

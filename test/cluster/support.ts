@@ -195,3 +195,42 @@ export function describeCheck(where: string, c: ReadCheck): string {
 export function isClean(c: ReadCheck): boolean {
   return c.missing.length === 0 && c.wrongValue.length === 0 && c.wrongRevision.length === 0;
 }
+
+export interface MembersCheck {
+  clean: boolean;
+  /** One line per member and read kind. */
+  reports: string[];
+  checks: { member: Member; serializable: boolean; check: ReadCheck }[];
+  /** Whether every read returned the same keys, values and revisions under the prefix. */
+  identical: boolean;
+}
+
+/**
+ * Checks the acknowledged writes on each member: a linearizable read first (once it answers, the
+ * member has applied everything acknowledged, so the serializable read right after must show it
+ * all too), then a serializable one; `serializableOnly` skips the first.
+ */
+export async function checkAckedOnMembers(
+  members: readonly Member[],
+  prefix: string,
+  acked: ReadonlyMap<string, AckedWrite>,
+  options: { serializableOnly?: boolean } = {},
+): Promise<MembersCheck> {
+  const result: MembersCheck = { clean: true, reports: [], checks: [], identical: true };
+  for (const member of members) {
+    const client = member.client(20_000);
+    try {
+      for (const serializable of options.serializableOnly ? [true] : [false, true]) {
+        const check = await checkAcked(client, prefix, acked, serializable);
+        result.reports.push(describeCheck(`${member.name} ${serializable ? 'serializable' : 'linearizable'}`, check));
+        result.clean &&= isClean(check);
+        result.checks.push({ member, serializable, check });
+      }
+    } finally {
+      client.close();
+    }
+  }
+  const first = result.checks[0]?.check.fingerprint;
+  result.identical = result.checks.every((c) => c.check.fingerprint === first);
+  return result;
+}
