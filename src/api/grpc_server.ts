@@ -5,6 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../base/logger.js';
 import { loadEtcdProtos } from '../etcdpb/load.js';
+import { etcdErrorMessage } from '../base/errors.js';
 import type { EtcdServer } from '../server/etcd_server.js';
 import { kvService } from './kv_service.js';
 import { maintenanceService } from './maintenance_service.js';
@@ -23,12 +24,41 @@ const GRPC_OVERHEAD_BYTES = 512 * 1024;
 /** A service implementation that may leave methods out. */
 type PartialImplementation = { [method: string]: grpc.UntypedHandleCall | undefined };
 
-function withUnimplemented(service: grpc.ServiceDefinition, impl: PartialImplementation): grpc.UntypedServiceImplementation {
+/**
+ * Clients that ask for a leader (metadata `hasleader: true`, clientv3's WithRequireLeader, set by
+ * `etcdctl watch`) get `etcdserver: no leader` at once when this member knows none, as from etcd.
+ */
+function requireLeader(handler: grpc.UntypedHandleCall, hasLeader: () => boolean, streaming: boolean): grpc.UntypedHandleCall {
+  const noLeader = { code: grpc.status.UNAVAILABLE, details: etcdErrorMessage('NoLeader') };
+  const wantsLeader = (md: grpc.Metadata): boolean => md.get('hasleader')[0] === 'true';
+  if (streaming) {
+    return ((call: grpc.ServerDuplexStream<unknown, unknown>) => {
+      if (wantsLeader(call.metadata) && !hasLeader()) {
+        call.emit('error', noLeader);
+        return;
+      }
+      (handler as (c: typeof call) => void)(call);
+    }) as grpc.UntypedHandleCall;
+  }
+  return ((call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+    if (wantsLeader(call.metadata) && !hasLeader()) {
+      cb(noLeader);
+      return;
+    }
+    (handler as grpc.handleUnaryCall<unknown, unknown>)(call, cb);
+  }) as grpc.UntypedHandleCall;
+}
+
+function withUnimplemented(
+  service: grpc.ServiceDefinition,
+  impl: PartialImplementation,
+  hasLeader: () => boolean,
+): grpc.UntypedServiceImplementation {
   const full: grpc.UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(service)) {
     const given = impl[name];
     if (given) {
-      full[name] = given;
+      full[name] = requireLeader(given, hasLeader, method.requestStream || method.responseStream);
       continue;
     }
     const status = { code: grpc.status.UNIMPLEMENTED, details: `unknown method ${name}` };
@@ -53,7 +83,7 @@ export function createClientServer(server: EtcdServer, opts: ClientServerOptions
     'grpc.http2.min_ping_interval_without_data_ms': 1000,
   });
   const add = (svc: grpc.ServiceDefinition, impl: PartialImplementation): void =>
-    grpcServer.addService(svc, withUnimplemented(svc, impl));
+    grpcServer.addService(svc, withUnimplemented(svc, impl, () => server.hasLeader()));
   add(protos.KV.service, kvService(server, { maxTxnOps: opts.maxTxnOps }, logger));
   add(protos.Watch.service, {});
   add(protos.Lease.service, {});

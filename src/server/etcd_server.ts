@@ -494,6 +494,10 @@ export class EtcdServer implements ConsensusHost {
 
   // ---- maintenance ----
 
+  hasLeader(): boolean {
+    return this.consensus.status().leader !== 0n;
+  }
+
   hashKV(rev: number): { hash: number; compactRevision: number; hashRevision: number } {
     return this.store.hashKV(rev);
   }
