@@ -103,24 +103,17 @@ export function describeReadState(rs: ReadState): string {
 /** A multi-line rendering of a Ready; sections appear only when non-empty. */
 export function describeReady(rd: Ready): string {
   const lines: string[] = [`Ready MustSync=${rd.mustSync}:`];
+  const section = <T>(title: string, items: readonly T[], describe: (item: T) => string): void => {
+    if (items.length === 0) return;
+    lines.push(`${title}:`);
+    for (const item of items) lines.push(describe(item));
+  };
   if (rd.softState !== undefined) lines.push(describeSoftState(rd.softState));
   if (rd.hardState !== undefined) lines.push(describeHardState(rd.hardState));
-  if (rd.readStates.length > 0) {
-    lines.push('ReadStates:');
-    for (const rs of rd.readStates) lines.push(describeReadState(rs));
-  }
-  if (rd.entries.length > 0) {
-    lines.push('Entries:');
-    for (const e of rd.entries) lines.push(describeEntry(e));
-  }
+  section('ReadStates', rd.readStates, describeReadState);
+  section('Entries', rd.entries, describeEntry);
   if (rd.snapshot !== undefined) lines.push(`Snapshot ${describeSnapshot(rd.snapshot)}`);
-  if (rd.committedEntries.length > 0) {
-    lines.push('CommittedEntries:');
-    for (const e of rd.committedEntries) lines.push(describeEntry(e));
-  }
-  if (rd.messages.length > 0) {
-    lines.push('Messages:');
-    for (const m of rd.messages) lines.push(describeMessage(m));
-  }
+  section('CommittedEntries', rd.committedEntries, describeEntry);
+  section('Messages', rd.messages, describeMessage);
   return lines.join('\n');
 }

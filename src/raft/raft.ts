@@ -1040,11 +1040,7 @@ export class Raft {
         this.handleSnapshot(m);
         return;
       case MessageType.MsgTransferLeader:
-        if (this.lead === NONE) {
-          this.info(`${this.id} no leader at term ${this.term}; dropping leader transfer msg`);
-          return;
-        }
-        this.send({ ...m, to: this.lead, term: 0 });
+        this.forwardToLeader(m, 'leader transfer');
         return;
       case MessageType.MsgTimeoutNow:
         // Thesis §3.10: the transferee campaigns at once. No pre-vote: we know there is no partition
@@ -1053,11 +1049,7 @@ export class Raft {
         this.hup('transfer');
         return;
       case MessageType.MsgReadIndex:
-        if (this.lead === NONE) {
-          this.info(`${this.id} no leader at term ${this.term}; dropping index reading msg`);
-          return;
-        }
-        this.send({ ...m, to: this.lead, term: 0 });
+        this.forwardToLeader(m, 'index reading');
         return;
       case MessageType.MsgReadIndexResp:
         if (m.entries.length !== 1) {
@@ -1069,6 +1061,15 @@ export class Raft {
       default:
         return;
     }
+  }
+
+  /** Passes a request a client made here on to the leader (dropped, for a retry, if none is known). */
+  private forwardToLeader(m: Message, what: string): void {
+    if (this.lead === NONE) {
+      this.info(`${this.id} no leader at term ${this.term}; dropping ${what} msg`);
+      return;
+    }
+    this.send({ ...m, to: this.lead, term: 0 });
   }
 
   private handleAppendEntries(m: Message): void {
