@@ -93,8 +93,8 @@ test('bad flags: the error twice on stderr around etcdctl usage on stdout, exit 
   const message = 'Error: invalid argument "abc" for "--limit" flag: strconv.ParseInt: parsing "abc": invalid syntax\n';
   assert.equal(r.code, 1);
   assert.equal(r.stderr, message + '\n' + message);
-  assert.ok(r.stdout.startsWith('NAME:\n\tget - Gets the key or a range of keys\n\nUSAGE:\n\tetcdctl get [options] <key> [range_end] [flags]\n\nOPTIONS:\n'));
-  assert.ok(r.stdout.includes('\n      --limit=0\t\t\t\tMaximum number of results\n'));
+  assert.ok(r.stdout.startsWith('NAME:\n\tget - Read a key or a range of keys\n\nUSAGE:\n\tetcdctl get [options] <key> [range_end] [flags]\n\nOPTIONS:\n'));
+  assert.ok(r.stdout.includes('\n      --limit=0\t\t\t\treturn at most this many keys (0: all of them)\n'));
   assert.ok(r.stdout.includes('\nGLOBAL OPTIONS:\n'));
 });
 
@@ -168,7 +168,12 @@ test('txn: request line errors, a missing final newline, and the interactive pro
   assert.deepEqual([r.code, r.stderr], [128, 'Error: put command needs 1 argument and input from stdin or 2 arguments\n']);
   r = await ctl(['txn'], '\nget a --limit x\n\n\n');
   assert.equal(r.code, 3);
-  assert.ok(r.stderr.startsWith('Usage:\n   get [options] <key> [range_end] [flags]\n\nFlags:\n      --consistency string   Linearizable(l) or Serializable(s) (default "l")\n'));
+  assert.ok(
+    r.stderr.startsWith(
+      'Usage:\n   get [options] <key> [range_end] [flags]\n\nFlags:\n' +
+        '      --consistency string   l: linearizable read through the leader; s: serializable read of the local member (default "l")\n',
+    ),
+  );
   assert.ok(r.stderr.endsWith('VERSION\n\nError: invalid txn request: get a --limit x\n'));
   r = await ctl(['txn', '-i'], 'val("a") = "1"\n\nput a b');
   assert.equal(r.stdout, 'compares:\nsuccess requests (get, put, del):\n');

@@ -1,6 +1,8 @@
 /**
  * bin/tetcdctl against the real etcdctl 3.4, both talking to the real etcd 3.4: stdout, stderr
- * and exit status must be the same bytes.
+ * and exit status must be the same bytes, except in help and usage text: tetcdctl describes its
+ * commands and flags in its own words, so there only the facts must agree (layout, command and
+ * flag names, defaults, usage lines; see help_text.ts), and the words must differ.
  *
  * Two fresh etcd members A and B live through the same script in lockstep: etcdctl drives A,
  * tetcdctl drives B, so every command meets the same state (same revisions). Between A and B only
@@ -17,6 +19,9 @@ import { startRealEtcd, type Member } from '../helpers/members.js';
 import { cleanEnv } from '../helpers/proc.js';
 import { freePort } from '../helpers/ports.js';
 import { TETCDCTL_BIN } from '../helpers/etcdctl.js';
+import { rootCommand } from '../../src/ctl/commands/root.js';
+import type { Command } from '../../src/ctl/cli/command.js';
+import { helpFacts, helpProse } from './help_text.js';
 
 interface Output {
   code: number | null;
@@ -84,9 +89,12 @@ function substitute(text: string, server: Server, dead: string): string {
   return text.replace(/\{EP\}/g, server.endpoint).replace(/\{DEAD\}/g, dead).replace(/\{MEMBER_HEX\}/g, server.memberId.toString(16));
 }
 
-/** Removes what legitimately differs between two runs (and, in lockstep, between A and B). */
+/**
+ * Removes what legitimately differs between two runs (and, in lockstep, between A and B), and
+ * the descriptions in help text, which are tetcdctl's own.
+ */
 function normalize(bytes: Buffer, server: Server | undefined): string {
-  let s = bytes.toString('latin1');
+  let s = helpFacts(bytes.toString('latin1'));
   if (server) {
     for (const [id, name] of [
       [server.memberId, 'MEMBER'],
@@ -344,5 +352,57 @@ describe('tetcdctl prints what etcdctl 3.4 prints', { skip: skipUnlessTools(['et
       { args: ['--endpoints={DEAD},{EP}', '--command-timeout=1s', 'endpoint', 'status'], noEndpoints: true, on: 'same' },
       { args: ['--endpoints={EP},{DEAD}', '--command-timeout=1s', 'endpoint', 'health', '-w', 'json'], noEndpoints: true, on: 'same' },
     ]);
+  });
+});
+
+/** Every command `tetcdctl --help` lists (with the root), as argument lists. */
+function visibleCommandPaths(command: Command): string[][] {
+  const below = command.children.filter((c) => !c.spec.hidden).flatMap((c) => visibleCommandPaths(c).map((p) => [c.name, ...p]));
+  return [[], ...below];
+}
+
+/** The section of an etcdctl-layout help text named `heading`, one entry per line. */
+function section(text: string, heading: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.indexOf(`${heading}:`);
+  if (start < 0) return [];
+  const end = lines.findIndex((l, i) => i > start && l === '');
+  return lines.slice(start + 1, end < 0 ? undefined : end);
+}
+
+describe("tetcdctl's help: etcdctl's facts and layout, its own words", { skip: skipUnlessTools(['etcdctl']) }, () => {
+  const paths = visibleCommandPaths(rootCommand());
+  const help = (command: string, path: string[]) => run(command, [...path, '--help'], Buffer.alloc(0), {});
+  const helps = Promise.all(
+    paths.map(async (path) => {
+      const [want, got] = await Promise.all([help('etcdctl', path), help(TETCDCTL_BIN, path)]);
+      return { path, want: want.stdout.toString('utf8'), got: got.stdout.toString('utf8'), codes: [want.code, got.code] };
+    }),
+  );
+
+  test('every command lists the same subcommands, flags, defaults and usage line as etcdctl', async () => {
+    const differences: string[] = [];
+    for (const { path, want, got, codes } of await helps) {
+      assert.deepEqual(codes, [0, 0], path.join(' '));
+      if (path.length > 0) {
+        if (helpFacts(got) !== helpFacts(want)) differences.push(`$ ${path.join(' ')} --help\n- ${helpFacts(want)}\n+ ${helpFacts(got)}`);
+        continue;
+      }
+      // The root lists only the commands tetcdctl has, so its command column is narrower.
+      const names = (text: string) => section(text, 'COMMANDS').map((l) => l.split('\t').filter((c) => c !== '')[0]!);
+      const hidden = new Set(rootCommand().children.filter((c) => c.spec.hidden).map((c) => c.name));
+      assert.deepEqual(names(got), names(want).filter((n) => !hidden.has(n.split(' ')[0]!)));
+      const withoutCommands = (text: string) => helpFacts(text).replace(/\nCOMMANDS:\n(.+\n)*/, '\nCOMMANDS:\n');
+      assert.equal(withoutCommands(got), withoutCommands(want));
+    }
+    assert.equal(differences.length, 0, differences.join('\n'));
+  });
+
+  test('no description is worded as etcdctl words it', async () => {
+    const results = await helps;
+    const etcdctlProse = new Set(results.flatMap((r) => helpProse(r.want)));
+    const ours = new Set(results.flatMap((r) => helpProse(r.got)));
+    assert.ok(ours.size > 40, `only ${ours.size} descriptions found`);
+    assert.deepEqual([...ours].filter((p) => etcdctlProse.has(p)), []);
   });
 });

@@ -7,8 +7,11 @@
  *   client UUID and our endpoint) are not server behaviour. The rest of those lines, including
  *   the server's gRPC code and message, is compared.
  * Everything else (revisions, versions, values, errors, exit codes) must match byte for byte.
+ * When two clients are compared, help and usage text (a txn request line with a bad flag prints
+ * it) is compared by its facts only: bin/tetcdctl words its descriptions itself.
  */
 import { runCtl } from '../helpers/etcdctl.js';
+import { helpFacts } from '../ctl/help_text.js';
 
 export interface CtlStep {
   args: readonly string[];
@@ -56,6 +59,11 @@ export interface TranscriptOptions {
    * `Error:` line that follows them carries the server's message.
    */
   dropClientLogs?: boolean;
+  /**
+   * Compare help and usage text by layout, names and defaults, not descriptions (see
+   * test/ctl/help_text.ts), for comparing bin/tetcdctl, which has its own wording, with etcdctl.
+   */
+  helpAsFacts?: boolean;
 }
 
 const CLIENT_LOG_LINE = /^\{"level":/;
@@ -68,13 +76,14 @@ export async function runTranscript(
   const entries: TranscriptEntry[] = [];
   for (const step of steps) {
     const result = await runCtl(options.command ?? 'etcdctl', step.args, { endpoints: endpoint, stdin: step.stdin, timeoutMs: 20_000 });
-    const stderr = result.stderr
+    const text = (s: string): string => (options.helpAsFacts ? helpFacts(s) : s);
+    const stderr = text(result.stderr)
       .split('\n')
       .filter((line) => line !== '' && !(options.dropClientLogs && CLIENT_LOG_LINE.test(line)))
       .map((line) => `stderr| ${line}\n`)
       .join('');
     const exit = result.signal ? `[killed by ${result.signal}]` : `[exit ${result.code}]`;
-    entries.push({ command: describeStep(step), output: normalizeOutput(`${result.stdout}${stderr}${exit}`) });
+    entries.push({ command: describeStep(step), output: normalizeOutput(`${text(result.stdout)}${stderr}${exit}`) });
   }
   return entries;
 }

@@ -4,7 +4,8 @@
  * cluster/member ids and raft terms (see ctl_transcript.ts). A first run of the session against
  * two real etcds proves the session is deterministic, so any difference is tetcd's.
  *
- * The same etcdctl session also compares bin/tetcdctl with etcdctl, both against the real etcd.
+ * The same etcdctl session also compares bin/tetcdctl with etcdctl, both against the real etcd;
+ * there help and usage text is compared by its facts, as tetcdctl words its help itself.
  *
  * TETCD_DIFF_DUMP=<dir> writes the transcripts there, one file per server, for reading or diff(1).
  */
@@ -22,7 +23,8 @@ import { GRPC_SCRIPT, runGrpcTranscript } from './grpc_script.js';
 
 type Session = (member: Member) => Promise<TranscriptEntry[]>;
 const ETCDCTL_SESSION: Session = (m) => runTranscript(m.endpoint, KV_SCRIPT);
-const CLIENT_SESSION = (command: string): Session => (m) => runTranscript(m.endpoint, KV_SCRIPT, { command, dropClientLogs: true });
+const CLIENT_SESSION = (command: string): Session => (m) =>
+  runTranscript(m.endpoint, KV_SCRIPT, { command, dropClientLogs: true, helpAsFacts: true });
 const GRPC_SESSION: Session = async (m) => {
   const client = m.client();
   try {

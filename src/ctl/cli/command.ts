@@ -2,7 +2,8 @@
  * A command tree with spf13/cobra's behaviour as etcdctl configures it: subcommand lookup that
  * skips flags, unique-prefix matching (`etcdctl mem list`), "unknown command" errors with
  * suggestions, `-h/--help` on every command, a non-runnable command printing its usage, and the
- * error/usage output sequence etcdctl produces. Help text uses etcdctl's own template.
+ * error/usage output sequence etcdctl produces. Help text follows the layout of etcdctl's template;
+ * the descriptions in it are our own.
  */
 import { FlagError, FlagSet, type FlagDef } from './flags.js';
 import { quote } from '../gocompat/strconv.js';
@@ -34,7 +35,7 @@ export class Command {
   ) {
     this.name = spec.use.split(' ')[0]!;
     this.children = (spec.children ?? []).map((c) => new Command(c, this));
-    this.helpFlag = { name: 'help', shorthand: 'h', type: 'bool', defValue: 'false', usage: `help for ${this.name}` };
+    this.helpFlag = { name: 'help', shorthand: 'h', type: 'bool', defValue: 'false', usage: `show how to use ${this.name}` };
   }
 
   get root(): Command {
@@ -193,7 +194,8 @@ export async function execute(root: Command, args: readonly string[], io: CtlIO)
 /** cobra's built-in `help [command]`. */
 export const HELP_COMMAND: CommandSpec = {
   use: 'help [command]',
-  short: 'Help about any command',
+  short: 'Show how to use a command',
+  long: 'Prints the usage of the command that the arguments name, such as `help member add`;\nwithout arguments, the usage of the whole tool.',
   run: async ({ command, args, io }) => {
     const found = findCommand(command.root, args);
     if (found.error !== undefined) {

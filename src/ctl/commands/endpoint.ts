@@ -123,25 +123,26 @@ async function endpointHashKV(inv: Invocation): Promise<void> {
 
 export const ENDPOINT_COMMAND: CommandSpec = {
   use: 'endpoint <subcommand>',
-  short: 'Endpoint related commands',
+  short: 'Check the servers named by --endpoints',
   persistentFlags: [
-    boolFlag('cluster', 'use all endpoints from the cluster member list'),
+    boolFlag('cluster', 'check every client URL of the member list instead'),
   ],
   children: [
-    { use: 'health', short: 'Checks the healthiness of endpoints specified in `--endpoints` flag', run: endpointHealth },
+    { use: 'health', short: 'Tell whether each endpoint answers a quorum read', run: endpointHealth },
     {
       use: 'status',
-      short: 'Prints out the status of endpoints specified in `--endpoints` flag',
-      long: `When --write-out is set to simple, this command prints out comma-separated status lists for each endpoint.
-The items in the lists are endpoint, ID, version, db size, is leader, is learner, raft term, raft index, raft applied index, errors.
+      short: 'Show version, database size and raft state of each endpoint',
+      long: `With -w simple, each endpoint gets one line of comma-separated fields: endpoint,
+member ID, server version, database size, whether it leads, whether it is a learner,
+raft term, raft index, raft applied index and errors.
 `,
       run: endpointStatus,
     },
     {
       use: 'hashkv',
-      short: 'Prints the KV history hash for each endpoint in --endpoints',
+      short: 'Show a hash of the key history of each endpoint',
       persistentFlags: [
-        int64Flag('rev', 'maximum revision to hash (default: all revisions)'),
+        int64Flag('rev', 'hash the history up to this revision (0: up to the newest)'),
       ],
       run: endpointHashKV,
     },

@@ -23,28 +23,28 @@ import { clientSettings, commandDeadline, newClient, rpc, withClient } from './g
 export type ArgEncoding = 'utf8' | 'latin1';
 
 export const PUT_FLAGS: readonly FlagDef[] = [
-  stringFlag('lease', '0', 'lease ID (in hexadecimal) to attach to the key'),
-  boolFlag('prev-kv', 'return the previous key-value pair before modification'),
-  boolFlag('ignore-value', 'updates the key using its current value'),
-  boolFlag('ignore-lease', 'updates the key using its current lease'),
+  stringFlag('lease', '0', 'bind the key to this lease (ID in hex)'),
+  boolFlag('prev-kv', 'also print the key-value pair this put replaced'),
+  boolFlag('ignore-value', 'keep the current value (e.g. to change only the lease)'),
+  boolFlag('ignore-lease', 'keep the current lease (change only the value)'),
 ];
 
 export const GET_FLAGS: readonly FlagDef[] = [
-  stringFlag('consistency', 'l', 'Linearizable(l) or Serializable(s)'),
-  stringFlag('order', '', 'Order of results; ASCEND or DESCEND (ASCEND by default)'),
-  stringFlag('sort-by', '', 'Sort target; CREATE, KEY, MODIFY, VALUE, or VERSION'),
-  int64Flag('limit', 'Maximum number of results'),
-  boolFlag('prefix', 'Get keys with matching prefix'),
-  boolFlag('from-key', 'Get keys that are greater than or equal to the given key using byte compare'),
-  int64Flag('rev', 'Specify the kv revision'),
-  boolFlag('keys-only', 'Get only the keys'),
-  boolFlag('print-value-only', 'Only write values when using the "simple" output format'),
+  stringFlag('consistency', 'l', 'l: linearizable read through the leader; s: serializable read of the local member'),
+  stringFlag('order', '', 'sort direction, ASCEND or DESCEND (ascending if left out)'),
+  stringFlag('sort-by', '', 'sort by CREATE, KEY, MODIFY, VALUE or VERSION'),
+  int64Flag('limit', 'return at most this many keys (0: all of them)'),
+  boolFlag('prefix', 'read every key that starts with <key>'),
+  boolFlag('from-key', 'read every key from <key> on, in byte order'),
+  int64Flag('rev', 'read the keys as they were at this revision'),
+  boolFlag('keys-only', 'leave the values out'),
+  boolFlag('print-value-only', 'print the values without their keys (simple output only)'),
 ];
 
 export const DEL_FLAGS: readonly FlagDef[] = [
-  boolFlag('prefix', 'delete keys with matching prefix'),
-  boolFlag('prev-kv', 'return deleted key-value pairs'),
-  boolFlag('from-key', 'delete keys that are greater than or equal to the given key using byte compare'),
+  boolFlag('prefix', 'delete every key that starts with <key>'),
+  boolFlag('prev-kv', 'also print the deleted key-value pairs'),
+  boolFlag('from-key', 'delete every key from <key> on, in byte order'),
 ];
 
 const PUT_ARGS_ERROR = 'put command needs 1 argument and input from stdin or 2 arguments';
@@ -235,38 +235,32 @@ export const DEL_USE = 'del [options] <key> [range_end]';
 export const KV_COMMANDS: readonly CommandSpec[] = [
   {
     use: GET_USE,
-    short: 'Gets the key or a range of keys',
+    short: 'Read a key or a range of keys',
     flags: GET_FLAGS,
     run: getCommand,
   },
   {
     use: PUT_USE,
-    short: 'Puts the given key into the store',
+    short: 'Write a value under a key',
     long: `
-Puts the given key into the store.
+Stores <value> under <key>, replacing any value the key had.
 
-When <value> begins with '-', <value> is interpreted as a flag.
-Insert '--' for workaround:
+A <value> that starts with '-' is taken for a flag; '--' ends the flags:
 
 $ put <key> -- <value>
 $ put -- <key> <value>
 
-If <value> isn't given as a command line argument and '--ignore-value' is not specified,
-this command tries to read the value from standard input.
+Without a <value> argument (and without --ignore-value), the value is
+everything read from standard input:
 
-If <lease> isn't given as a command line argument and '--ignore-lease' is not specified,
-this command tries to read the value from standard input.
-
-For example,
 $ cat file | put <key>
-will store the content of the file to <key>.
 `,
     flags: PUT_FLAGS,
     run: putCommand,
   },
   {
     use: DEL_USE,
-    short: 'Removes the specified key or range of keys [key, range_end)',
+    short: 'Delete a key or the keys in [key, range_end)',
     flags: DEL_FLAGS,
     run: delCommand,
   },
@@ -274,9 +268,9 @@ will store the content of the file to <key>.
 
 export const COMPACTION_COMMAND: CommandSpec = {
   use: 'compaction [options] <revision>',
-  short: 'Compacts the event history in etcd',
+  short: 'Drop the key history older than a revision',
   flags: [
-    boolFlag('physical', "'true' to wait for compaction to physically remove all old revisions"),
+    boolFlag('physical', 'return only once the old revisions are gone from the backend'),
   ],
   run: compactionCommand,
 };

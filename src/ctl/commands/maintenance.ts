@@ -71,22 +71,22 @@ async function alarmDisarm(inv: Invocation): Promise<void> {
 
 export const MOVE_LEADER_COMMAND: CommandSpec = {
   use: 'move-leader <transferee-member-id>',
-  short: 'Transfers leadership to another etcd cluster member.',
+  short: 'Make another member the raft leader',
   run: moveLeader,
 };
 
 export const ALARM_COMMAND: CommandSpec = {
   use: 'alarm <subcommand>',
-  short: 'Alarm related commands',
+  short: 'List or clear the alarms of the cluster',
   children: [
-    { use: 'disarm', short: 'Disarms all alarms', run: alarmDisarm },
-    { use: 'list', short: 'Lists all alarms', run: alarmList },
+    { use: 'disarm', short: 'Clear every raised alarm', run: alarmDisarm },
+    { use: 'list', short: 'Show the raised alarms', run: alarmList },
   ],
 };
 
 export const VERSION_COMMAND: CommandSpec = {
   use: 'version',
-  short: 'Prints the version of etcdctl',
+  short: 'Show the client version and its API version',
   run: async ({ io }) => {
     io.stdout.write(`etcdctl version: ${ETCDCTL_VERSION}\nAPI version: ${API_VERSION}\n`);
   },

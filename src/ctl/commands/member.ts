@@ -123,40 +123,41 @@ function peerUrlsFlag(usage: string): FlagDef {
 
 export const MEMBER_COMMAND: CommandSpec = {
   use: 'member <subcommand>',
-  short: 'Membership related commands',
+  short: 'Add, list, change or remove cluster members',
   children: [
     {
       use: 'add <memberName> [options]',
-      short: 'Adds a member into the cluster',
+      short: 'Tell the cluster about a new member',
       flags: [
-        peerUrlsFlag('comma separated peer URLs for the new member.'),
-        boolFlag('learner', 'indicates if the new member is raft learner'),
+        peerUrlsFlag('peer URLs of the new member, comma separated'),
+        boolFlag('learner', 'add the member as a non-voting learner'),
       ],
       run: memberAdd,
     },
     {
       use: 'remove <memberID>',
-      short: 'Removes a member from the cluster',
+      short: 'Take a member out of the cluster',
       run: (inv) => byMemberId(inv, clusterService().MemberRemove, (p, id, r) => p.memberRemove(id, r)),
     },
     {
       use: 'update <memberID> [options]',
-      short: 'Updates a member in the cluster',
-      flags: [peerUrlsFlag('comma separated peer URLs for the updated member.')],
+      short: 'Change the peer URLs of a member',
+      flags: [peerUrlsFlag('new peer URLs of the member, comma separated')],
       run: memberUpdate,
     },
     {
       use: 'list',
-      short: 'Lists all members in the cluster',
-      long: `When --write-out is set to simple, this command prints out comma-separated member lists for each endpoint.
-The items in the lists are ID, Status, Name, Peer Addrs, Client Addrs, Is Learner.
+      short: 'Show every member of the cluster',
+      long: `With -w simple, each member gets one line of comma-separated fields: member ID,
+status, name, peer URLs, client URLs and whether it is a learner.
 `,
       run: memberList,
     },
     {
       use: 'promote <memberID>',
-      short: 'Promotes a non-voting member in the cluster',
-      long: `Promotes a non-voting learner member to a voting one in the cluster.
+      short: 'Give a learner a vote',
+      long: `Turns a learner into a voting member. The cluster refuses while the learner
+has not caught up with the leader's log.
 `,
       run: (inv) => byMemberId(inv, clusterService().MemberPromote, (p, id, r) => p.memberPromote(id, r)),
     },

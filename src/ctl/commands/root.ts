@@ -26,7 +26,7 @@ export function rootCommand(): Command {
   return new Command(
     {
       use: 'etcdctl',
-      short: 'A simple command line client for etcd3.',
+      short: 'Command line client for the etcd v3 API',
       persistentFlags: GLOBAL_FLAGS,
       children: [
         get!,

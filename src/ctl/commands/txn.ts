@@ -328,8 +328,8 @@ async function txnCommand(inv: Invocation): Promise<void> {
 
 export const TXN_COMMAND: CommandSpec = {
   use: 'txn [options]',
-  short: 'Txn processes all the requests in one transaction',
-  flags: [boolFlag('interactive', 'Input transaction in interactive mode', false, 'i')],
+  short: 'Run a transaction read from standard input',
+  flags: [boolFlag('interactive', 'prompt for the compares, the success requests and the failure requests', false, 'i')],
   run: txnCommand,
 };
 
