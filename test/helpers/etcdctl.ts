@@ -45,3 +45,11 @@ export async function etcdctlOk(args: readonly string[], options: CtlOptions = {
   }
   return result.stdout;
 }
+
+/**
+ * Parses etcdctl's `-w json` output. etcdctl prints uint64 ids as bare JSON numbers, which
+ * JSON.parse would round; integers of 16 digits or more become decimal strings instead.
+ */
+export function parseEtcdctlJson<T = unknown>(text: string): T {
+  return JSON.parse(text.replace(/([:\[,]\s*)(\d{16,})(?=\s*[,}\]])/g, '$1"$2"')) as T;
+}
