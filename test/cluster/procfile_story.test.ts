@@ -126,7 +126,7 @@ test(`the Procfile story with the real etcdctl (${KIND})`, { skip: skipUnlessClu
     busy,
     [],
     `the Procfile story needs 127.0.0.1 ports ${PROCFILE_PORTS.join(', ')} but ${busy.join(', ')} ` +
-      'in use (a cluster from `npm start` or goreman still running?); stop it and run the test again',
+      `${busy.length === 1 ? 'is' : 'are'} in use (a cluster from "npm start" or goreman still running?); stop it and run the test again`,
   );
 
   const dir = await mkdtemp(join(tmpdir(), 'procfile-story-'));
