@@ -99,6 +99,11 @@ export class Raft {
   private appendBroadcastPending = false;
   /** Reads were registered; one heartbeat round carrying the newest read's context goes out with the Ready. */
   private readHeartbeatPending = false;
+  /**
+   * This leader told a follower to campaign (MsgTimeoutNow) in this term. Voters let such a campaign
+   * through their leases, so from then on this leader's own lease proves nothing: no lease reads.
+   */
+  private timeoutNowSent = false;
 
   private readonly cfg: ResolvedConfig;
   private readonly logger: Logger;
@@ -370,6 +375,7 @@ export class Raft {
     this.pendingReadIndexMessages = [];
     this.appendBroadcastPending = false;
     this.readHeartbeatPending = false;
+    this.timeoutNowSent = false;
   }
 
   private resetRandomizedElectionTimeout(): void {
@@ -849,7 +855,8 @@ export class Raft {
     if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
     if (pr.match < this.log.lastIndex()) this.sendAppend(m.from);
 
-    if (this.readOnly.option !== 'safe' || m.context.length === 0) return;
+    // (Also in lease-based mode: a leader whose lease cannot be trusted confirms reads the safe way.)
+    if (m.context.length === 0) return;
     const acks = this.readOnly.recvAck(m.from, m.context);
     if (acks === undefined) return;
     if (!this.readQuorumReached(acks)) return;
@@ -926,6 +933,7 @@ export class Raft {
   }
 
   private sendTimeoutNow(to: NodeId): void {
+    this.timeoutNowSent = true;
     this.send(newMessage({ type: MessageType.MsgTimeoutNow, to }));
   }
 
@@ -952,7 +960,7 @@ export class Raft {
   private serveReadIndex(m: Message): void {
     const index = this.log.committed;
     // A leader that is no longer a voter (handing over) is never alone: the sole voter is someone else.
-    const leaseValid = this.readOnly.option === 'lease-based' && this.isVoter();
+    const leaseValid = this.readOnly.option === 'lease-based' && this.isVoter() && !this.timeoutNowSent;
     if (this.trk.isSoleVoter(this.id) || leaseValid || raftTestBugs.readIndexWithoutHeartbeat) {
       this.sendReadIndexResponse(m, index);
       return;
