@@ -145,7 +145,7 @@ export async function startMember(cfg: ServerConfig, logger: Logger): Promise<Ru
     store,
     membership,
     consensus,
-    { maxRequestBytes: cfg.maxRequestBytes, requestTimeoutMs: requestTimeoutMs(cfg) },
+    { maxRequestBytes: cfg.maxRequestBytes, requestTimeoutMs: requestTimeoutMs(cfg), electionTimeoutMs: cfg.electionMs },
     logger,
   );
   const handler = new PeerHandler(consensus, membership, backend, snapshots, logger, cfg.maxSnapshots);

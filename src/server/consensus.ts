@@ -15,6 +15,8 @@ export interface ConsensusStatus {
   term: number;
   /** 0n when no leader is known. */
   leader: bigint;
+  /** When the current leader became known (ms since the epoch), 0 if never. */
+  leaderElectedAt: number;
   commitIndex: number;
   isLearner: boolean;
 }
@@ -89,7 +91,7 @@ export class SoloConsensus implements Consensus {
   }
 
   status(): ConsensusStatus {
-    return { term: this.term, leader: this.memberId, commitIndex: this.lastIndex, isLearner: false };
+    return { term: this.term, leader: this.memberId, leaderElectedAt: 0, commitIndex: this.lastIndex, isLearner: false };
   }
 
   async stop(): Promise<void> {

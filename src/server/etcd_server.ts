@@ -52,6 +52,7 @@ export interface PeerDirectory {
 
 export interface ServerLimits {
   maxRequestBytes: number;
+  electionTimeoutMs: number;
   /** How long a proposal may wait to be applied before it fails with `request timed out`. */
   requestTimeoutMs: number;
 }
@@ -346,12 +347,24 @@ export class EtcdServer implements ConsensusHost {
     this.consensus.propose(data, Date.now() + this.limits.requestTimeoutMs).catch((err: unknown) => {
       this.waits.trigger(id, { ok: false, error: err instanceof Error ? err : new Error(String(err)) });
     });
+    const startedAt = Date.now();
     const outcome = (await this.withTimeout(waiting, 'Timeout', () =>
-      this.waits.trigger(id, { ok: false, error: etcdError('Timeout') }),
+      this.waits.trigger(id, { ok: false, error: this.timeoutError(startedAt) }),
     )) as ApplyOutcome<Applied>;
     if (!outcome.ok) throw outcome.error;
     if (outcome.value.after) await outcome.value.after;
     return outcome.value.response as T;
+  }
+
+  /**
+   * etcd's choice of timeout message: a request made shortly before the current leader was
+   * elected most likely died with the previous leader.
+   */
+  private timeoutError(startedAt: number): EtcdError {
+    const electedAt = this.consensus.status().leaderElectedAt;
+    const previousLeaderLostAt = electedAt - 2 * this.limits.electionTimeoutMs;
+    if (startedAt > previousLeaderLostAt && startedAt < electedAt) return etcdError('TimeoutDueToLeaderFail');
+    return etcdError('Timeout');
   }
 
   private withTimeout<T>(p: Promise<T>, code: 'Timeout' | 'TimeoutWaitAppliedIndex', onTimeout?: () => void): Promise<T> {

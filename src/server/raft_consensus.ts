@@ -88,6 +88,8 @@ interface Reader {
 
 interface ReadRound {
   ctx: Buffer;
+  /** The leader the round was asked of. */
+  leader: NodeId;
   readers: Reader[];
   startedAt: number;
   term: number;
@@ -108,6 +110,8 @@ export class RaftConsensus implements Consensus {
   private failure: Error | undefined;
 
   private leader: NodeId = NONE;
+  /** When the current leader became known here (ms since the epoch); 0 before any. */
+  private leaderElectedAt = 0;
   private term = 0;
   private commitIndex = 0;
   private state: StateType = StateType.Follower;
@@ -298,7 +302,7 @@ export class RaftConsensus implements Consensus {
     const ctx = Buffer.alloc(16);
     ctx.writeBigUInt64BE(this.opts.id, 0);
     ctx.writeBigUInt64BE(this.readCounter, 8);
-    this.readRound = { ctx, readers: this.pendingReaders, startedAt: this.opts.clock.now(), term: this.term };
+    this.readRound = { ctx, leader: this.leader, readers: this.pendingReaders, startedAt: this.opts.clock.now(), term: this.term };
     this.pendingReaders = [];
     this.node.readIndex(ctx);
     this.schedule();
@@ -316,6 +320,7 @@ export class RaftConsensus implements Consensus {
     return {
       term: this.term,
       leader: this.leader,
+      leaderElectedAt: this.leaderElectedAt,
       commitIndex: this.commitIndex,
       isLearner: this.node ? this.node.status().config.learners.includes(this.opts.id) : false,
     };
@@ -470,8 +475,10 @@ export class RaftConsensus implements Consensus {
         { 'raft-term': this.term, leader: lead === NONE ? '' : lead.toString(16) },
         lead === NONE ? 'raft lost its leader' : 'raft elected a leader',
       );
-      // A read round started under another leader may never be answered.
-      if (this.readRound) {
+      if (lead !== NONE) this.leaderElectedAt = Date.now();
+      // A read round asked of the old leader is never answered. As in etcd, its readers learn of
+      // it when a new leader is elected; while there is none they wait (until their deadline).
+      if (lead !== NONE && this.readRound && this.readRound.leader !== lead) {
         const round = this.readRound;
         this.readRound = undefined;
         for (const r of round.readers) r.reject(etcdError('LeaderChanged'));

@@ -37,7 +37,7 @@ async function openServer(dir: string): Promise<{ server: EtcdServer; backend: B
     store,
     membership,
     new SoloConsensus(1n),
-    { maxRequestBytes: 1 << 20, requestTimeoutMs: 5000 },
+    { maxRequestBytes: 1 << 20, requestTimeoutMs: 5000, electionTimeoutMs: 1000 },
     nullLogger,
   );
   return { server, backend, store };
