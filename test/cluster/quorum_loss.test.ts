@@ -67,7 +67,7 @@ test(`without a quorum, writes and linearizable reads fail in bounded time; seri
 
 test(
   `without a quorum, a linearizable get fails as etcd's does: request timed out, not leader changed (${KIND})`,
-  { skip: skipUnlessCluster(), todo: KIND === 'tetcd' ? 'test/cluster/FOUND_BUGS.md #1: tetcd answers "leader changed" once the leader is lost' : false },
+  { skip: skipUnlessCluster() },
   () => {
     assert.ok(linearizableGet, 'the quorum-loss test above did not get as far as the linearizable get');
     assert.ok(isServiceError(linearizableGet.error), String(linearizableGet.error));
