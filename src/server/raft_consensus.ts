@@ -18,6 +18,7 @@ import {
   MemoryLogStorage,
   ProposalDroppedError,
   EntryType,
+  MessageType,
   StateType,
   NONE,
   decodeConfChangeV2,
@@ -94,6 +95,9 @@ interface ReadRound {
   startedAt: number;
   term: number;
 }
+
+/** What a leader may send before its own write of the same Ready is durable. */
+const LEADER_EARLY_MESSAGES: ReadonlySet<MessageType> = new Set([MessageType.MsgApp, MessageType.MsgHeartbeat, MessageType.MsgSnap]);
 
 /** How long a ReadIndex round may stay unanswered before it is asked again (etcd: 500 ms). */
 const READ_INDEX_RETRY_MS = 500;
@@ -419,27 +423,46 @@ export class RaftConsensus implements Consensus {
       this.commitIndex = rd.hardState.commit;
     }
 
+    // A leader's appends and heartbeats may leave before its own fsync (Raft thesis §10.2.1): they
+    // vouch for nothing the leader has not persisted, since its own acknowledgement is stepped only
+    // after the write (RawNode.advance). Everything else waits for the fsync.
+    const early: Message[] = [];
+    const late: Message[] = [];
+    if (this.state === StateType.Leader) {
+      for (const m of rd.messages) (LEADER_EARLY_MESSAGES.has(m.type) ? early : late).push(m);
+    } else {
+      late.push(...rd.messages);
+    }
+    if (early.length > 0) this.transport.send(early);
+
+    // Committed entries this member already holds durably can be applied while this Ready's own
+    // entries are written; those arriving in this Ready are applied after their fsync.
+    const durableLast = rd.snapshot ? 0 : this.storage.lastIndex();
+    const firstLate = rd.committedEntries.findIndex((e) => e.index > durableLast);
+    const applyNow = firstLate < 0 ? rd.committedEntries : rd.committedEntries.slice(0, firstLate);
+    const applyLater = firstLate < 0 ? [] : rd.committedEntries.slice(firstLate);
+    const applying = applyNow.length > 0 ? this.applyCommitted(host, applyNow) : Promise.resolve();
+
     // 1. Persist: snapshot marker, entries and hard state; one fsync for the whole Ready.
-    if (rd.snapshot) {
-      await this.opts.log.saveSnapshotMarker(rd.snapshot.metadata);
-    }
-    if (rd.entries.length > 0 || rd.hardState) {
-      await this.opts.log.save(rd.hardState, rd.entries);
-    }
+    const persisting = (async () => {
+      if (rd.snapshot) await this.opts.log.saveSnapshotMarker(rd.snapshot.metadata);
+      if (rd.entries.length > 0 || rd.hardState) await this.opts.log.save(rd.hardState, rd.entries);
+    })();
+    await Promise.all([persisting, applying]);
     if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
     if (rd.hardState) this.storage.setHardState(rd.hardState);
     // Decoded entries may point into a whole received frame; keep only their own bytes.
     if (rd.entries.length > 0) this.storage.append(rd.entries.map(ownEntry));
 
-    // 2. Send: everything in this Ready may now vouch for what was just made durable.
-    if (rd.messages.length > 0) this.transport.send(rd.messages);
+    // 2. Send: the rest may vouch for what was just made durable (votes, append acks).
+    if (late.length > 0) this.transport.send(late);
 
     // 3. Apply.
     if (rd.snapshot) {
       await host.installSnapshot(rd.snapshot);
       this.lastSnapshotIndex = rd.snapshot.metadata.index;
     }
-    if (rd.committedEntries.length > 0) await this.applyCommitted(host, rd.committedEntries);
+    if (applyLater.length > 0) await this.applyCommitted(host, applyLater);
 
     // 4. Reads.
     for (const rs of rd.readStates) {
