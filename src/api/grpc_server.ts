@@ -92,20 +92,3 @@ export function createClientServer(server: EtcdServer, opts: ClientServerOptions
   add(protos.Auth.service, {});
   return grpcServer;
 }
-
-/** "http://host:port" → "host:port" for grpc-js bind. */
-export function bindAddressOf(url: string): string {
-  const u = new URL(url);
-  if (u.protocol !== 'http:') throw new Error(`unsupported scheme in ${url} (TLS is not available yet)`);
-  const host = u.hostname.startsWith('[') ? u.hostname : u.hostname;
-  return `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${u.port || '2379'}`;
-}
-
-export function bindServer(grpcServer: grpc.Server, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    grpcServer.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
-      if (err) reject(err);
-      else resolve(port);
-    });
-  });
-}

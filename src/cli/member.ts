@@ -13,7 +13,6 @@
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { bootstrapState, type NodeId } from '../raft/index.js';
 import { Backend } from '../storage/backend.js';
 import { RaftLogStore } from '../storage/raft_log_store.js';
@@ -27,7 +26,8 @@ import { loadInternalRequestSchema } from '../server/internal_request.js';
 import type { ServerConfig } from '../server/config.js';
 import { GrpcTransport } from '../peer/transport.js';
 import { fetchClusterFromPeers } from '../peer/cluster_info.js';
-import { bindAddressOf, bindServer, createClientServer } from '../api/grpc_server.js';
+import { createClientServer } from '../api/grpc_server.js';
+import { listenForClients, type ClientListener } from '../api/client_listener.js';
 import { hexId, parseHexId } from '../base/ids.js';
 import type { Logger } from '../base/logger.js';
 import { systemClock } from '../base/clock.js';
@@ -180,21 +180,21 @@ export async function startMember(cfg: ServerConfig, logger: Logger): Promise<Ru
     'started member',
   );
 
-  const grpcServers: grpc.Server[] = [];
+  const clientListeners: ClientListener[] = [];
   for (const url of cfg.listenClientUrls) {
     const grpcServer = createClientServer(
       server,
       { maxRequestBytes: cfg.maxRequestBytes, maxTxnOps: cfg.maxTxnOps, clusterToken: cfg.initialClusterToken },
       logger,
     );
-    const address = bindAddressOf(url);
+    let listener: ClientListener;
     try {
-      await bindServer(grpcServer, address);
+      listener = await listenForClients(url, grpcServer, logger);
     } catch (err) {
       throw new StartupError(`listen client URL ${url}: ${(err as Error).message}`);
     }
-    grpcServers.push(grpcServer);
-    logger.info({ address }, 'serving insecure client requests, this is strongly discouraged!');
+    clientListeners.push(listener);
+    logger.info({ address: listener.address }, 'serving insecure client requests, this is strongly discouraged!');
   }
 
   void server.publish().then(() => {
@@ -212,7 +212,7 @@ export async function startMember(cfg: ServerConfig, logger: Logger): Promise<Ru
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      await Promise.all(grpcServers.map((s) => shutdownGrpc(s)));
+      await Promise.all(clientListeners.map((l) => l.close()));
       await server.stop();
       await transport.stop();
       await backend.close();
@@ -264,17 +264,4 @@ async function readIdentity(memberDir: string): Promise<Identity | undefined> {
   }
   const parsed = JSON.parse(text) as { memberId: string; clusterId: string };
   return { memberId: parseHexId(parsed.memberId), clusterId: parseHexId(parsed.clusterId) };
-}
-
-function shutdownGrpc(s: grpc.Server): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const force = setTimeout(() => {
-      s.forceShutdown();
-      resolve();
-    }, 2000);
-    s.tryShutdown(() => {
-      clearTimeout(force);
-      resolve();
-    });
-  });
 }
