@@ -411,6 +411,8 @@ export class RaftConsensus implements Consensus {
       await this.handleReady(rd);
       this.node.advance(rd);
       this.afterAdvance();
+      // Inside the loop, so that the applied index and raft's configuration agree while it runs.
+      await this.maybeSnapshot();
     }
   }
 
@@ -517,10 +519,7 @@ export class RaftConsensus implements Consensus {
       for (const p of waiting) if (!this.tryPropose(p)) this.waitingForLeader.push(p);
     }
     this.maybeStartReadRound();
-    void this.maybeSnapshot();
   }
-
-  private snapshotting = false;
 
   /**
    * Every snapshotCount applied entries: record a snapshot at the applied index (the state machine
@@ -529,29 +528,22 @@ export class RaftConsensus implements Consensus {
    */
   private async maybeSnapshot(): Promise<void> {
     const host = this.host;
-    if (!host || this.snapshotting || this.stopped) return;
+    if (!host || this.stopped) return;
     const applied = host.appliedIndex();
     if (applied - this.lastSnapshotIndex < this.opts.snapshotCount) return;
     if (applied > this.commitIndex || applied < this.storage.firstIndex()) return;
-    this.snapshotting = true;
-    try {
-      await host.flushApplied();
-      const confState = this.node.status().config;
-      const snap = this.storage.createSnapshot(applied, confState, new Uint8Array(0));
-      const meta: SnapshotMetadata = snap.metadata;
-      await this.opts.log.saveSnapshotMarker(meta);
-      this.lastSnapshotIndex = applied;
-      const compactTo = applied - this.opts.snapshotCatchUpEntries;
-      if (compactTo > this.storage.firstIndex()) {
-        this.storage.compact(compactTo);
-        await this.opts.log.releaseBefore(compactTo);
-      }
-      this.opts.logger.info({ index: applied, 'compacted-to': Math.max(compactTo, 0) }, 'saved snapshot');
-    } catch (err) {
-      this.fail(err);
-    } finally {
-      this.snapshotting = false;
+    await host.flushApplied();
+    const confState = this.node.status().config;
+    const snap = this.storage.createSnapshot(applied, confState, new Uint8Array(0));
+    const meta: SnapshotMetadata = snap.metadata;
+    await this.opts.log.saveSnapshotMarker(meta);
+    this.lastSnapshotIndex = applied;
+    const compactTo = applied - this.opts.snapshotCatchUpEntries;
+    if (compactTo > this.storage.firstIndex()) {
+      this.storage.compact(compactTo);
+      await this.opts.log.releaseBefore(compactTo);
     }
+    this.opts.logger.info({ index: applied, 'compacted-to': Math.max(compactTo, 0) }, 'saved snapshot');
   }
 }
 
