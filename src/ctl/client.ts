@@ -5,21 +5,25 @@
  * logs clientv3's zap warning on stderr, and errors become the text etcdctl prints after "Error:".
  */
 import { randomUUID } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
+import type * as Grpc from '@grpc/grpc-js';
 import { etcdErrorMessage, type EtcdErrorCode } from '../base/errors.js';
 import { goJsonString } from './gocompat/json.js';
 import { zapTimestamp } from './gocompat/time.js';
-import { loadEtcdProtos } from '../etcdpb/load.js';
 import type { Output } from './io.js';
+import { etcdMethod, type UnaryMethod } from './methods.js';
 import { messageSchema, withoutDefaults } from './proto_schema.js';
 
-/** What a proto-loader method definition offers for one unary RPC. */
-export interface UnaryMethod<Req, Res> {
-  path: string;
-  requestSerialize(request: Req): Buffer;
-  responseDeserialize(bytes: Buffer): Res;
-  requestType: { type: unknown };
+// grpc-js takes longer to load than most commands take to run, so it loads with the first client:
+// help, version and argument errors never pay for it.
+const requireModule = createRequire(import.meta.url);
+let grpcModule: typeof Grpc | undefined;
+function grpc(): typeof Grpc {
+  return (grpcModule ??= requireModule('@grpc/grpc-js') as typeof Grpc);
 }
+
+/** The gRPC status codes clientv3's behaviour depends on. */
+const Status = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
 
 /**
  * The request as Go would marshal it: zero fields left out. This matters beyond size: protobufjs
@@ -27,8 +31,7 @@ export interface UnaryMethod<Req, Res> {
  * `range_end` as "every key from `key` on", not as a single key.
  */
 function goMarshal<Req>(method: UnaryMethod<Req, unknown>, request: Req): Buffer {
-  const name = (method.requestType.type as { name: string }).name;
-  const plain = withoutDefaults(messageSchema(`etcdserverpb.${name}`), request as Record<string, unknown>);
+  const plain = withoutDefaults(messageSchema(method.requestType), request as Record<string, unknown>);
   return method.requestSerialize(plain as Req);
 }
 
@@ -138,7 +141,7 @@ export class RpcError extends Error {
 
   /** What etcdctl prints after "Error: " (clientv3's toErr). */
   get etcdctlText(): string {
-    if (this.deadlinePassed && (this.code === grpc.status.DEADLINE_EXCEEDED || this.code === grpc.status.CANCELLED)) {
+    if (this.deadlinePassed && (this.code === Status.DEADLINE_EXCEEDED || this.code === Status.CANCELLED)) {
       return 'context deadline exceeded';
     }
     return KNOWN_MESSAGES.has(this.details) ? this.details : this.message;
@@ -176,20 +179,21 @@ function sleep(ms: number): Promise<void> {
 }
 
 export class CtlClient {
-  private readonly channels: grpc.Client[];
+  private readonly channels: Grpc.Client[];
   private readonly target: string;
   private next = 0;
   private token: string | undefined;
 
   constructor(private readonly config: ClientConfig) {
     const keepAliveMs = Math.max(config.keepAliveTimeMs, MIN_KEEPALIVE_MS);
-    const options: grpc.ClientOptions = {
+    const options: Grpc.ClientOptions = {
       'grpc.keepalive_time_ms': keepAliveMs,
       'grpc.keepalive_timeout_ms': config.keepAliveTimeoutMs,
       'grpc.max_receive_message_length': -1,
       'grpc.max_send_message_length': -1,
     };
-    this.channels = config.endpoints.map((ep) => new grpc.Client(hostPort(ep), grpc.credentials.createInsecure(), options));
+    const { Client, credentials } = grpc();
+    this.channels = config.endpoints.map((ep) => new Client(hostPort(ep), credentials.createInsecure(), options));
     const first = hostPort(config.endpoints[0] ?? '');
     this.target = config.mode === 'balanced' ? `endpoint://client-${randomUUID()}/${first}` : `passthrough:///${first}`;
   }
@@ -202,7 +206,7 @@ export class CtlClient {
   private async pick(deadline: number | undefined): Promise<number> {
     if (this.channels.length === 1) return 0;
     const isReady = (i: number): boolean =>
-      this.channels[i]!.getChannel().getConnectivityState(true) === grpc.connectivityState.READY;
+      this.channels[i]!.getChannel().getConnectivityState(true) === grpc().connectivityState.READY;
     for (;;) {
       for (let k = 0; k < this.channels.length; k++) {
         const i = (this.next + k) % this.channels.length;
@@ -215,10 +219,10 @@ export class CtlClient {
 
   private send<Req, Res>(index: number, method: UnaryMethod<Req, Res>, bytes: Buffer, deadline: number | undefined): Promise<Res> {
     const client = this.channels[index]!;
-    const metadata = new grpc.Metadata({ waitForReady: true });
+    const metadata = new (grpc().Metadata)({ waitForReady: true });
     metadata.set('client-api-version', '3.4');
     if (this.token !== undefined) metadata.set('token', this.token);
-    const callOptions: grpc.CallOptions = deadline === undefined ? {} : { deadline };
+    const callOptions: Grpc.CallOptions = deadline === undefined ? {} : { deadline };
     return new Promise((resolve, reject) => {
       client.makeUnaryRequest(
         method.path,
@@ -230,9 +234,9 @@ export class CtlClient {
         (err, response) => {
           if (!err) return resolve(response as Res);
           // Only the caller's deadline makes a call expire (clientv3 sets no per-attempt timeout).
-          const passed = deadline !== undefined && (err.code === grpc.status.DEADLINE_EXCEEDED || Date.now() >= deadline);
+          const passed = deadline !== undefined && (err.code === Status.DEADLINE_EXCEEDED || Date.now() >= deadline);
           let details = err.details;
-          if (err.code === grpc.status.DEADLINE_EXCEEDED) details = this.deadlineDetails(index);
+          if (err.code === Status.DEADLINE_EXCEEDED) details = this.deadlineDetails(index);
           reject(new RpcError(err.code, details, passed));
         },
       );
@@ -242,7 +246,7 @@ export class CtlClient {
   /** What grpc-go reports for an expired call: the connection's failure when it never connected. */
   private deadlineDetails(index: number): string {
     const state = this.channels[index]!.getChannel().getConnectivityState(false);
-    if (state === grpc.connectivityState.READY) return 'context deadline exceeded';
+    if (state === grpc().connectivityState.READY) return 'context deadline exceeded';
     if (this.config.mode === 'balanced') return 'latest balancer error: all SubConns are in TransientFailure';
     const ep = hostPort(this.config.endpoints[index] ?? '');
     return `latest balancer error: connection error: desc = "transport: Error while dialing dial tcp ${ep}: connect: connection refused"`;
@@ -266,8 +270,8 @@ export class CtlClient {
    * the deadline. clientv3 dials while the client is made, so etcdctl's timings leave it out.
    */
   async connect(deadline: number): Promise<void> {
-    const { READY, TRANSIENT_FAILURE } = grpc.connectivityState;
-    const settled = (c: grpc.Client): boolean => {
+    const { READY, TRANSIENT_FAILURE } = grpc().connectivityState;
+    const settled = (c: Grpc.Client): boolean => {
       const state = c.getChannel().getConnectivityState(true);
       return state === READY || state === TRANSIENT_FAILURE;
     };
@@ -284,7 +288,7 @@ export class CtlClient {
   async authenticate(deadline: number | undefined): Promise<void> {
     const auth = this.config.auth;
     if (!auth || this.token !== undefined) return;
-    const method = loadEtcdProtos().etcdserverpb.Auth.service.Authenticate;
+    const method = etcdMethod('Auth', 'Authenticate');
     const response = await this.call(method, { name: auth.user, password: auth.password }, { deadline, retry: 'repeatable' });
     this.token = response.token;
   }
@@ -294,7 +298,7 @@ export class CtlClient {
     const bytes = goMarshal(method, request);
     if (bytes.length > MAX_SEND_BYTES) {
       const error = new RpcError(
-        grpc.status.RESOURCE_EXHAUSTED,
+        Status.RESOURCE_EXHAUSTED,
         `trying to send message larger than max (${bytes.length} vs. ${MAX_SEND_BYTES})`,
         false,
       );
@@ -309,7 +313,7 @@ export class CtlClient {
         const wait = RETRY_BACKOFF_MS * (1 + RETRY_JITTER * (Math.random() * 2 - 1));
         if (deadline !== undefined && Date.now() + wait >= deadline) {
           await sleep(Math.max(0, deadline - Date.now()));
-          throw new RpcError(grpc.status.DEADLINE_EXCEEDED, 'context deadline exceeded', true);
+          throw new RpcError(Status.DEADLINE_EXCEEDED, 'context deadline exceeded', true);
         }
         await sleep(wait);
       }
@@ -321,12 +325,12 @@ export class CtlClient {
         lastError = err;
         this.warn(attempt, err);
         this.next = index + 1;
-        const contextError = err.code === grpc.status.DEADLINE_EXCEEDED || err.code === grpc.status.CANCELLED;
+        const contextError = err.code === Status.DEADLINE_EXCEEDED || err.code === Status.CANCELLED;
         if (contextError) {
           if (err.deadlinePassed) throw err;
           continue;
         }
-        if (options.retry === 'nonRepeatable' || err.code !== grpc.status.UNAVAILABLE) throw err;
+        if (options.retry === 'nonRepeatable' || err.code !== Status.UNAVAILABLE) throw err;
       }
     }
     throw lastError!;

@@ -1,10 +1,10 @@
 /**
- * The shape of etcd's response messages, read from the descriptors proto-loader keeps, so that the
+ * The shape of etcd's messages, read from the protobufjs reflection of our protos, so that the
  * JSON and protobuf printers can walk any response the way Go's generated structs are laid out:
  * fields in declaration order, a oneof as one field where its first member is declared.
  */
-import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
-import { loadEtcdProtos } from '../etcdpb/load.js';
+import type { Enum, Type } from 'protobufjs';
+import { etcdProtoRoot } from '../etcdpb/root.js';
 
 export type ScalarKind = 'int64' | 'uint64' | 'int32' | 'uint32' | 'bool' | 'string' | 'bytes' | 'double' | 'enum';
 
@@ -38,44 +38,23 @@ export interface MessageSchema {
   fields: FieldSchema[];
 }
 
-interface DescriptorField {
-  name: string;
-  number: number;
-  label: string;
-  type: string;
-  typeName: string;
-  oneofIndex?: number;
-}
-
-interface DescriptorEnum {
-  name: string;
-  value: { name: string; number: number }[];
-}
-
-interface DescriptorMessage {
-  name: string;
-  field: DescriptorField[];
-  oneofDecl: { name: string }[];
-  enumType: DescriptorEnum[];
-}
-
+/** The Go kinds of protobuf's scalar types (protobufjs names them as the .proto does). */
 const SCALARS: Record<string, ScalarKind> = {
-  TYPE_INT64: 'int64',
-  TYPE_SINT64: 'int64',
-  TYPE_SFIXED64: 'int64',
-  TYPE_UINT64: 'uint64',
-  TYPE_FIXED64: 'uint64',
-  TYPE_INT32: 'int32',
-  TYPE_SINT32: 'int32',
-  TYPE_SFIXED32: 'int32',
-  TYPE_UINT32: 'uint32',
-  TYPE_FIXED32: 'uint32',
-  TYPE_BOOL: 'bool',
-  TYPE_STRING: 'string',
-  TYPE_BYTES: 'bytes',
-  TYPE_DOUBLE: 'double',
-  TYPE_FLOAT: 'double',
-  TYPE_ENUM: 'enum',
+  int64: 'int64',
+  sint64: 'int64',
+  sfixed64: 'int64',
+  uint64: 'uint64',
+  fixed64: 'uint64',
+  int32: 'int32',
+  sint32: 'int32',
+  sfixed32: 'int32',
+  uint32: 'uint32',
+  fixed32: 'uint32',
+  bool: 'bool',
+  string: 'string',
+  bytes: 'bytes',
+  double: 'double',
+  float: 'double',
 };
 
 /**
@@ -91,59 +70,35 @@ const NEWER_THAN_3_4 = new Set([
 
 const cache = new Map<string, MessageSchema>();
 
-function definitionAt(fullName: string): unknown {
-  let node: unknown = loadEtcdProtos();
-  for (const part of fullName.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
-}
-
-function packageOf(fullName: string): string {
-  return fullName.slice(0, fullName.lastIndexOf('.'));
-}
-
-/** Resolves a descriptor type name (relative to the message's package) to a full name. */
-function resolveTypeName(typeName: string, fromMessage: string): string {
-  const name = typeName.startsWith('.') ? typeName.slice(1) : typeName;
-  const inPackage = `${packageOf(fromMessage)}.${name}`;
-  return definitionAt(inPackage) !== undefined ? inPackage : name;
-}
-
-function enumValues(typeName: string, owner: DescriptorMessage, ownerName: string): Map<string, number> {
-  const nested = owner.enumType.find((e) => e.name === typeName);
-  let values = nested?.value;
-  if (!values) {
-    const def = definitionAt(resolveTypeName(typeName, ownerName)) as EnumTypeDefinition | undefined;
-    values = (def?.type as DescriptorEnum | undefined)?.value;
-  }
-  if (!values) throw new Error(`unknown enum ${typeName} in ${ownerName}`);
-  return new Map(values.map((v) => [v.name, v.number]));
+/** "etcdserverpb.RangeResponse" for the type protobufjs names ".etcdserverpb.RangeResponse". */
+function fullNameOf(type: Type | Enum): string {
+  return type.fullName.replace(/^\./, '');
 }
 
 /** The schema of an etcd message by full name, e.g. `etcdserverpb.RangeResponse`. */
 export function messageSchema(fullName: string): MessageSchema {
   const cached = cache.get(fullName);
   if (cached) return cached;
-  const def = definitionAt(fullName) as MessageTypeDefinition<object, object> | undefined;
-  if (!def || def.format !== 'Protocol Buffer 3 DescriptorProto') throw new Error(`unknown message ${fullName}`);
-  const descriptor = def.type as unknown as DescriptorMessage;
-  const oneofs: OneofSchema[] = descriptor.oneofDecl.map((o) => ({ name: o.name, members: [] }));
+  const type = etcdProtoRoot().lookupType(fullName);
+  const oneofs = new Map(type.oneofsArray.map((o) => [o.name, { name: o.name, members: [] } as OneofSchema]));
   const members: MessageMember[] = [];
   const fields: FieldSchema[] = [];
-  for (const f of descriptor.field) {
+  for (const f of type.fieldsArray) {
     if (NEWER_THAN_3_4.has(`${fullName}.${f.name}`)) continue;
-    const field: FieldSchema = {
-      name: f.name,
-      number: f.number,
-      repeated: f.label === 'LABEL_REPEATED',
-      kind: f.type === 'TYPE_MESSAGE' ? 'message' : SCALARS[f.type] ?? 'string',
-    };
-    if (field.kind === 'message') field.messageType = resolveTypeName(f.typeName, fullName);
-    if (field.kind === 'enum') field.enumValues = enumValues(f.typeName, descriptor, fullName);
+    const resolved = f.resolvedType;
+    const field: FieldSchema = { name: f.name, number: f.id, repeated: f.repeated, kind: 'message' };
+    if (resolved === null) {
+      const kind = SCALARS[f.type];
+      if (kind === undefined) throw new Error(`unknown field type ${f.type} in ${fullName}`);
+      field.kind = kind;
+    } else if ('values' in resolved) {
+      field.kind = 'enum';
+      field.enumValues = new Map(Object.entries(resolved.values));
+    } else {
+      field.messageType = fullNameOf(resolved);
+    }
     fields.push(field);
-    const oneof = f.oneofIndex !== undefined && f.oneofIndex !== null ? oneofs[f.oneofIndex] : undefined;
+    const oneof = f.partOf ? oneofs.get(f.partOf.name) : undefined;
     if (oneof) {
       field.oneof = oneof.name;
       if (oneof.members.length === 0) members.push({ oneof });

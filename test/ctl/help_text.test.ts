@@ -6,8 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCtl } from '../../src/ctl/run.js';
 import { BufferInput } from '../../src/ctl/io.js';
-import { GET_FLAGS } from '../../src/ctl/commands/kv.js';
-import { GLOBAL_FLAGS } from '../../src/ctl/commands/global.js';
+import { GET_FLAGS, GLOBAL_FLAGS } from '../../src/ctl/commands/syntax.js';
 import { PROSE, helpFacts, helpProse } from './help_text.js';
 
 async function ctl(args: string[], stdin = ''): Promise<{ stdout: string; stderr: string }> {

@@ -18,7 +18,7 @@ export interface CommandSpec {
   flags?: readonly FlagDef[];
   /** Flags this command and all its subcommands accept (cobra's persistent flags). */
   persistentFlags?: readonly FlagDef[];
-  run?: (invocation: Invocation) => Promise<void>;
+  run?: Run;
   children?: readonly CommandSpec[];
   /** Known to etcdctl but not to us: kept for name matching, left out of help. */
   hidden?: boolean;
@@ -77,6 +77,16 @@ export class Command {
     const byPrefix = this.children.filter((c) => c.name.startsWith(word));
     return byPrefix.length === 1 ? byPrefix[0] : undefined;
   }
+}
+
+export type Run = (invocation: Invocation) => Promise<void>;
+
+/**
+ * A run whose module is loaded when the command runs, so that building the command tree (for
+ * lookup, help and flag errors) does not load what the commands need to do their work.
+ */
+export function runFrom<M>(load: () => Promise<M>, pick: (module: M) => Run): Run {
+  return async (invocation) => pick(await load())(invocation);
 }
 
 export interface Invocation {

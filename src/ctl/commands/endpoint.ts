@@ -1,8 +1,7 @@
 /** `endpoint health|status|hashkv` (with `--cluster`), as etcdctl runs and prints them. */
-import { boolFlag, int64Flag } from '../cli/flags.js';
-import type { CommandSpec, Invocation } from '../cli/command.js';
+import type { Invocation } from '../cli/command.js';
 import { RpcError } from '../client.js';
-import { loadEtcdProtos } from '../../etcdpb/load.js';
+import { etcdMethod } from '../methods.js';
 import { etcdErrorMessage } from '../../base/errors.js';
 import { formatDuration } from '../gocompat/time.js';
 import { CtlExit, ExitCode, exitWithError } from '../io.js';
@@ -17,8 +16,6 @@ import {
   type ClientSettings,
 } from './global.js';
 
-const protos = () => loadEtcdProtos().etcdserverpb;
-
 /**
  * The endpoints to visit: `--endpoints` as given, or with `--cluster` every client URL in the
  * member list.
@@ -29,7 +26,7 @@ async function endpointsFromCluster(inv: Invocation, settings: ClientSettings): 
   // etcdctl asks for the member list without logging in.
   const client = newClient({ ...settings, auth: undefined }, inv.io, eps);
   try {
-    const members = await client.call(protos().Cluster.service.MemberList, {}, { deadline: commandDeadline(settings), retry: 'repeatable' });
+    const members = await client.call(etcdMethod('Cluster', 'MemberList'), {}, { deadline: commandDeadline(settings), retry: 'repeatable' });
     return members.members.flatMap((m) => m.clientURLs);
   } catch (err) {
     if (!(err instanceof RpcError)) throw err;
@@ -50,12 +47,12 @@ async function probeHealth(inv: Invocation, settings: ClientSettings, endpoint: 
     }
     await client.connect(Date.now() + settings.dialTimeoutMs);
     const request = { key: Buffer.from('health') };
-    client.warm(protos().KV.service.Range, request);
+    client.warm(etcdMethod('KV', 'Range'), request);
     const started = process.hrtime.bigint();
     const deadline = commandDeadline(settings);
     let error = '';
     try {
-      await client.call(protos().KV.service.Range, request, { deadline, retry: 'repeatable' });
+      await client.call(etcdMethod('KV', 'Range'), request, { deadline, retry: 'repeatable' });
     } catch (err) {
       if (!(err instanceof RpcError)) throw err;
       // Permission denied still went through consensus: the member is healthy.
@@ -68,7 +65,7 @@ async function probeHealth(inv: Invocation, settings: ClientSettings, endpoint: 
   }
 }
 
-async function endpointHealth(inv: Invocation): Promise<void> {
+export async function endpointHealth(inv: Invocation): Promise<void> {
   applyEnvironment(inv);
   const settings = settingsFromFlags(inv, inv.flags.strings('endpoints').map((ep) => ep.trim()));
   const endpoints = await endpointsFromCluster(inv, settings);
@@ -100,51 +97,23 @@ async function perEndpoint<T>(
   return { results, lastError };
 }
 
-async function endpointStatus(inv: Invocation): Promise<void> {
+export async function endpointStatus(inv: Invocation): Promise<void> {
   const settings = clientSettings(inv);
   const { results, lastError } = await perEndpoint<EndpointStatus>(inv, settings, 'status', async (endpoint) => ({
     endpoint,
-    status: await directCall(inv.io, settings, endpoint, protos().Maintenance.service.Status, {}),
+    status: await directCall(inv.io, settings, endpoint, etcdMethod('Maintenance', 'Status'), {}),
   }));
   settings.printer.endpointStatus(results);
   if (lastError) throw new CtlExit(ExitCode.Error);
 }
 
-async function endpointHashKV(inv: Invocation): Promise<void> {
+export async function endpointHashKV(inv: Invocation): Promise<void> {
   const settings = clientSettings(inv);
   const revision = inv.flags.int64('rev').toString();
   const { results, lastError } = await perEndpoint<EndpointHashKV>(inv, settings, 'hash', async (endpoint) => ({
     endpoint,
-    hashKV: await directCall(inv.io, settings, endpoint, protos().Maintenance.service.HashKV, { revision }),
+    hashKV: await directCall(inv.io, settings, endpoint, etcdMethod('Maintenance', 'HashKV'), { revision }),
   }));
   settings.printer.endpointHashKV(results);
   if (lastError) exitWithError(inv.io, ExitCode.Error, lastError.etcdctlText);
 }
-
-export const ENDPOINT_COMMAND: CommandSpec = {
-  use: 'endpoint <subcommand>',
-  short: 'Check the servers named by --endpoints',
-  persistentFlags: [
-    boolFlag('cluster', 'check every client URL of the member list instead'),
-  ],
-  children: [
-    { use: 'health', short: 'Tell whether each endpoint answers a quorum read', run: endpointHealth },
-    {
-      use: 'status',
-      short: 'Show version, database size and raft state of each endpoint',
-      long: `With -w simple, each endpoint gets one line of comma-separated fields: endpoint,
-member ID, server version, database size, whether it leads, whether it is a learner,
-raft term, raft index, raft applied index and errors.
-`,
-      run: endpointStatus,
-    },
-    {
-      use: 'hashkv',
-      short: 'Show a hash of the key history of each endpoint',
-      persistentFlags: [
-        int64Flag('rev', 'hash the history up to this revision (0: up to the newest)'),
-      ],
-      run: endpointHashKV,
-    },
-  ],
-};

@@ -1,37 +1,17 @@
 /**
- * etcdctl's global flags and what every networked command does with them before its request
+ * What every networked command does with etcdctl's global flags (syntax.ts) before its request
  * (etcdctl's clientConfigFromCmd): ETCDCTL_* environment variables fill unset global flags (and a
  * variable shadowed by a flag is fatal), `--debug` dumps them, the output format is checked, and
  * a client over `--endpoints` is made.
  */
-import { type FlagDef, type FlagSet, boolFlag, stringFlag, durationFlag } from '../cli/flags.js';
+import type { FlagSet } from '../cli/flags.js';
 import type { Invocation } from '../cli/command.js';
-import { CtlClient, RpcError, type RetryPolicy, type UnaryMethod } from '../client.js';
+import { CtlClient, RpcError, type RetryPolicy } from '../client.js';
+import type { UnaryMethod } from '../methods.js';
 import { capnslogTimestamp, durationToMs } from '../gocompat/time.js';
 import { CtlExit, ExitCode, exitWithError, type CtlIO } from '../io.js';
 import type { Printer } from '../printer/printer.js';
 import { newPrinter } from '../printer/select.js';
-
-export const GLOBAL_FLAGS: readonly FlagDef[] = [
-  { name: 'endpoints', type: 'stringSlice', defValue: '[127.0.0.1:2379]', usage: 'servers to talk to, as host:port or URLs, comma separated' },
-  boolFlag('debug', 'print the effective value of every global flag first'),
-  stringFlag('write-out', 'simple', 'how to print results: simple, json, fields, protobuf or table', 'w'),
-  boolFlag('hex', 'show keys and values in hexadecimal'),
-  durationFlag('dial-timeout', '2s', 'how long to wait for a connection'),
-  durationFlag('command-timeout', '5s', 'how long a request may take once connected'),
-  durationFlag('keepalive-time', '2s', 'idle time before the client pings the server'),
-  durationFlag('keepalive-timeout', '6s', 'how long to wait for a ping answer before giving up the connection'),
-  boolFlag('insecure-transport', 'use plain TCP unless a TLS file is given (TLS is not supported yet)', true),
-  boolFlag('insecure-discovery', 'trust plain http:// endpoints found by DNS discovery', true),
-  boolFlag('insecure-skip-tls-verify', 'do not check the server certificate, for test setups (TLS is not supported yet)'),
-  stringFlag('cert', '', 'client certificate file for TLS (not supported yet)'),
-  stringFlag('key', '', 'private key file of the client certificate (TLS is not supported yet)'),
-  stringFlag('cacert', '', 'CA bundle that server certificates must chain to (TLS is not supported yet)'),
-  stringFlag('user', '', 'log in as this user; name:password also carries the password'),
-  stringFlag('password', '', 'password for --user, which then holds only the name'),
-  stringFlag('discovery-srv', '', 'find the endpoints in the SRV records of this domain (not supported yet)', 'd'),
-  stringFlag('discovery-srv-name', '', 'service name added to the SRV lookup'),
-];
 
 function envName(flag: string): string {
   return 'ETCDCTL_' + flag.replace(/-/g, '_').toUpperCase();

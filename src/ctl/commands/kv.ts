@@ -3,8 +3,8 @@
  * requests clientv3 builds from them, and the output. The request builders are shared with txn,
  * whose request lines use the same syntax.
  */
-import { type FlagDef, type FlagSet, boolFlag, stringFlag, int64Flag } from '../cli/flags.js';
-import type { CommandSpec, Invocation } from '../cli/command.js';
+import type { FlagSet } from '../cli/flags.js';
+import type { Invocation } from '../cli/command.js';
 import type { PutRequest } from '../../gen/etcdserverpb/PutRequest.js';
 import type { RangeRequest } from '../../gen/etcdserverpb/RangeRequest.js';
 import type { DeleteRangeRequest } from '../../gen/etcdserverpb/DeleteRangeRequest.js';
@@ -12,7 +12,7 @@ import type {
   _etcdserverpb_RangeRequest_SortOrder__Output as SortOrder,
   _etcdserverpb_RangeRequest_SortTarget__Output as SortTarget,
 } from '../../gen/etcdserverpb/RangeRequest.js';
-import { loadEtcdProtos } from '../../etcdpb/load.js';
+import { etcdMethod } from '../methods.js';
 import { prefixEnd, ZERO_BYTE } from '../../base/bytes.js';
 import { parseInt64, quote } from '../gocompat/strconv.js';
 import { ExitCode, exitWithError, type CtlIO } from '../io.js';
@@ -21,31 +21,6 @@ import { clientSettings, commandDeadline, newClient, rpc, withClient } from './g
 
 /** How positional arguments become bytes: argv is UTF-8; txn request lines are raw bytes. */
 export type ArgEncoding = 'utf8' | 'latin1';
-
-export const PUT_FLAGS: readonly FlagDef[] = [
-  stringFlag('lease', '0', 'bind the key to this lease (ID in hex)'),
-  boolFlag('prev-kv', 'also print the key-value pair this put replaced'),
-  boolFlag('ignore-value', 'keep the current value (e.g. to change only the lease)'),
-  boolFlag('ignore-lease', 'keep the current lease (change only the value)'),
-];
-
-export const GET_FLAGS: readonly FlagDef[] = [
-  stringFlag('consistency', 'l', 'l: linearizable read through the leader; s: serializable read of the local member'),
-  stringFlag('order', '', 'sort direction, ASCEND or DESCEND (ascending if left out)'),
-  stringFlag('sort-by', '', 'sort by CREATE, KEY, MODIFY, VALUE or VERSION'),
-  int64Flag('limit', 'return at most this many keys (0: all of them)'),
-  boolFlag('prefix', 'read every key that starts with <key>'),
-  boolFlag('from-key', 'read every key from <key> on, in byte order'),
-  int64Flag('rev', 'read the keys as they were at this revision'),
-  boolFlag('keys-only', 'leave the values out'),
-  boolFlag('print-value-only', 'print the values without their keys (simple output only)'),
-];
-
-export const DEL_FLAGS: readonly FlagDef[] = [
-  boolFlag('prefix', 'delete every key that starts with <key>'),
-  boolFlag('prev-kv', 'also print the deleted key-value pairs'),
-  boolFlag('from-key', 'delete every key from <key> on, in byte order'),
-];
 
 const PUT_ARGS_ERROR = 'put command needs 1 argument and input from stdin or 2 arguments';
 
@@ -174,23 +149,21 @@ export function deleteRequest(io: CtlIO, args: readonly string[], flags: FlagSet
   return { ...keyRange(Buffer.from(args[0]!, encoding), end, prefix, fromKey), prev_kv: flags.bool('prev-kv') };
 }
 
-const kvService = () => loadEtcdProtos().etcdserverpb.KV.service;
-
-async function putCommand(inv: Invocation): Promise<void> {
+export async function putCommand(inv: Invocation): Promise<void> {
   const request = await putRequest(inv.io, inv.args, inv.flags, 'utf8', () => inv.io.stdin.readAll());
   const settings = clientSettings(inv);
   const deadline = commandDeadline(settings);
   await withClient(newClient(settings, inv.io), async (client) => {
-    settings.printer.put(await rpc(inv.io, client, kvService().Put, request, deadline, 'nonRepeatable'));
+    settings.printer.put(await rpc(inv.io, client, etcdMethod('KV', 'Put'), request, deadline, 'nonRepeatable'));
   });
 }
 
-async function getCommand(inv: Invocation): Promise<void> {
+export async function getCommand(inv: Invocation): Promise<void> {
   const request = rangeRequest(inv.io, inv.args, inv.flags, 'utf8');
   const settings = clientSettings(inv);
   const deadline = commandDeadline(settings);
   await withClient(newClient(settings, inv.io), async (client) => {
-    const response = await rpc(inv.io, client, kvService().Range, request, deadline, 'repeatable');
+    const response = await rpc(inv.io, client, etcdMethod('KV', 'Range'), request, deadline, 'repeatable');
     if (inv.flags.bool('print-value-only')) {
       if (!(settings.printer instanceof SimplePrinter)) {
         exitWithError(inv.io, ExitCode.BadArgs, 'print-value-only is only for `--write-out=simple`');
@@ -201,16 +174,16 @@ async function getCommand(inv: Invocation): Promise<void> {
   });
 }
 
-async function delCommand(inv: Invocation): Promise<void> {
+export async function delCommand(inv: Invocation): Promise<void> {
   const request = deleteRequest(inv.io, inv.args, inv.flags, 'utf8');
   const settings = clientSettings(inv);
   const deadline = commandDeadline(settings);
   await withClient(newClient(settings, inv.io), async (client) => {
-    settings.printer.del(await rpc(inv.io, client, kvService().DeleteRange, request, deadline, 'nonRepeatable'));
+    settings.printer.del(await rpc(inv.io, client, etcdMethod('KV', 'DeleteRange'), request, deadline, 'nonRepeatable'));
   });
 }
 
-async function compactionCommand(inv: Invocation): Promise<void> {
+export async function compactionCommand(inv: Invocation): Promise<void> {
   const { io, args, flags } = inv;
   if (args.length !== 1) exitWithError(io, ExitCode.BadArgs, 'compaction command needs 1 argument');
   let revision: bigint;
@@ -223,54 +196,7 @@ async function compactionCommand(inv: Invocation): Promise<void> {
   const deadline = commandDeadline(settings);
   await withClient(newClient(settings, io), async (client) => {
     const request = { revision: revision.toString(), physical: flags.bool('physical') };
-    await rpc(io, client, kvService().Compact, request, deadline, 'nonRepeatable');
+    await rpc(io, client, etcdMethod('KV', 'Compact'), request, deadline, 'nonRepeatable');
     io.stdout.write(`compacted revision ${revision}\n`);
   });
 }
-
-export const PUT_USE = 'put [options] <key> <value> (<value> can also be given from stdin)';
-export const GET_USE = 'get [options] <key> [range_end]';
-export const DEL_USE = 'del [options] <key> [range_end]';
-
-export const KV_COMMANDS: readonly CommandSpec[] = [
-  {
-    use: GET_USE,
-    short: 'Read a key or a range of keys',
-    flags: GET_FLAGS,
-    run: getCommand,
-  },
-  {
-    use: PUT_USE,
-    short: 'Write a value under a key',
-    long: `
-Stores <value> under <key>, replacing any value the key had.
-
-A <value> that starts with '-' is taken for a flag; '--' ends the flags:
-
-$ put <key> -- <value>
-$ put -- <key> <value>
-
-Without a <value> argument (and without --ignore-value), the value is
-everything read from standard input:
-
-$ cat file | put <key>
-`,
-    flags: PUT_FLAGS,
-    run: putCommand,
-  },
-  {
-    use: DEL_USE,
-    short: 'Delete a key or the keys in [key, range_end)',
-    flags: DEL_FLAGS,
-    run: delCommand,
-  },
-];
-
-export const COMPACTION_COMMAND: CommandSpec = {
-  use: 'compaction [options] <revision>',
-  short: 'Drop the key history older than a revision',
-  flags: [
-    boolFlag('physical', 'return only once the old revisions are gone from the backend'),
-  ],
-  run: compactionCommand,
-};

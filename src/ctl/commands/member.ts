@@ -1,15 +1,11 @@
 /** `member add|remove|update|list|promote`, as etcdctl checks, sends and prints them. */
-import type { CommandSpec, Invocation } from '../cli/command.js';
-import { type FlagDef, boolFlag, stringFlag } from '../cli/flags.js';
-import { loadEtcdProtos } from '../../etcdpb/load.js';
+import type { Invocation } from '../cli/command.js';
+import { etcdMethod, type UnaryMethod } from '../methods.js';
 import { parseUint, quote } from '../gocompat/strconv.js';
 import { ExitCode, exitWithError, type CtlIO } from '../io.js';
 import { SimplePrinter } from '../printer/simple.js';
 import type { Printer } from '../printer/printer.js';
-import type { UnaryMethod } from '../client.js';
 import { clientSettings, commandDeadline, newClient, rpc, withClient } from './global.js';
-
-const clusterService = () => loadEtcdProtos().etcdserverpb.Cluster.service;
 
 /** pkg/types.NewURLs, which clientv3 runs on peer URLs before sending them. */
 function peerUrlsError(urls: readonly string[]): string | undefined {
@@ -50,7 +46,7 @@ function checkPeerUrls(io: CtlIO, urls: readonly string[]): void {
   if (error !== undefined) exitWithError(io, ExitCode.Error, error);
 }
 
-async function memberAdd(inv: Invocation): Promise<void> {
+export async function memberAdd(inv: Invocation): Promise<void> {
   const { io, args } = inv;
   if (args.length < 1) exitWithError(io, ExitCode.BadArgs, 'member name not provided');
   if (args.length > 1) {
@@ -65,7 +61,7 @@ async function memberAdd(inv: Invocation): Promise<void> {
   await withClient(newClient(settings, io), async (client) => {
     checkPeerUrls(io, urls);
     const request = { peerURLs: urls, isLearner: inv.flags.bool('learner') };
-    const response = await rpc(io, client, clusterService().MemberAdd, request, deadline, 'nonRepeatable');
+    const response = await rpc(io, client, etcdMethod('Cluster', 'MemberAdd'), request, deadline, 'nonRepeatable');
     const newId = response.member?.ID;
     settings.printer.memberAdd(response);
     if (!(settings.printer instanceof SimplePrinter)) return;
@@ -95,7 +91,15 @@ async function byMemberId<Res>(
   });
 }
 
-async function memberUpdate(inv: Invocation): Promise<void> {
+export function memberRemove(inv: Invocation): Promise<void> {
+  return byMemberId(inv, etcdMethod('Cluster', 'MemberRemove'), (p, id, r) => p.memberRemove(id, r));
+}
+
+export function memberPromote(inv: Invocation): Promise<void> {
+  return byMemberId(inv, etcdMethod('Cluster', 'MemberPromote'), (p, id, r) => p.memberPromote(id, r));
+}
+
+export async function memberUpdate(inv: Invocation): Promise<void> {
   const id = memberId(inv.io, inv.args);
   const urls = peerUrls(inv);
   const settings = clientSettings(inv);
@@ -103,63 +107,15 @@ async function memberUpdate(inv: Invocation): Promise<void> {
   await withClient(newClient(settings, inv.io), async (client) => {
     checkPeerUrls(inv.io, urls);
     const request = { ID: id.toString(), peerURLs: urls };
-    const response = await rpc(inv.io, client, clusterService().MemberUpdate, request, deadline, 'nonRepeatable');
+    const response = await rpc(inv.io, client, etcdMethod('Cluster', 'MemberUpdate'), request, deadline, 'nonRepeatable');
     settings.printer.memberUpdate(id, response);
   });
 }
 
-async function memberList(inv: Invocation): Promise<void> {
+export async function memberList(inv: Invocation): Promise<void> {
   const settings = clientSettings(inv);
   const deadline = commandDeadline(settings);
   await withClient(newClient(settings, inv.io), async (client) => {
-    settings.printer.memberList(await rpc(inv.io, client, clusterService().MemberList, {}, deadline, 'repeatable'));
+    settings.printer.memberList(await rpc(inv.io, client, etcdMethod('Cluster', 'MemberList'), {}, deadline, 'repeatable'));
   });
 }
-
-
-function peerUrlsFlag(usage: string): FlagDef {
-  return stringFlag('peer-urls', '', usage);
-}
-
-export const MEMBER_COMMAND: CommandSpec = {
-  use: 'member <subcommand>',
-  short: 'Add, list, change or remove cluster members',
-  children: [
-    {
-      use: 'add <memberName> [options]',
-      short: 'Tell the cluster about a new member',
-      flags: [
-        peerUrlsFlag('peer URLs of the new member, comma separated'),
-        boolFlag('learner', 'add the member as a non-voting learner'),
-      ],
-      run: memberAdd,
-    },
-    {
-      use: 'remove <memberID>',
-      short: 'Take a member out of the cluster',
-      run: (inv) => byMemberId(inv, clusterService().MemberRemove, (p, id, r) => p.memberRemove(id, r)),
-    },
-    {
-      use: 'update <memberID> [options]',
-      short: 'Change the peer URLs of a member',
-      flags: [peerUrlsFlag('new peer URLs of the member, comma separated')],
-      run: memberUpdate,
-    },
-    {
-      use: 'list',
-      short: 'Show every member of the cluster',
-      long: `With -w simple, each member gets one line of comma-separated fields: member ID,
-status, name, peer URLs, client URLs and whether it is a learner.
-`,
-      run: memberList,
-    },
-    {
-      use: 'promote <memberID>',
-      short: 'Give a learner a vote',
-      long: `Turns a learner into a voting member. The cluster refuses while the learner
-has not caught up with the leader's log.
-`,
-      run: (inv) => byMemberId(inv, clusterService().MemberPromote, (p, id, r) => p.memberPromote(id, r)),
-    },
-  ],
-};

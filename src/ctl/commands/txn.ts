@@ -9,26 +9,17 @@
  * etcdctl's argument regexp (quotes and Go escapes) and parsed with the put/get/del flags.
  * Input is bytes: keys and values may hold any byte through \x escapes.
  */
-import { Command, findCommand, type CommandSpec, type Invocation } from '../cli/command.js';
-import { FlagError, boolFlag } from '../cli/flags.js';
+import { Command, findCommand, type Invocation } from '../cli/command.js';
+import { FlagError } from '../cli/flags.js';
 import { renderCobraUsage } from '../cli/usage.js';
 import type { Compare } from '../../gen/etcdserverpb/Compare.js';
 import type { RequestOp } from '../../gen/etcdserverpb/RequestOp.js';
-import { loadEtcdProtos } from '../../etcdpb/load.js';
+import { etcdMethod } from '../methods.js';
 import { decodeRune, parseInt64, quote, unquote } from '../gocompat/strconv.js';
 import { ExitCode, exitWithError, goPanic, type CtlIO } from '../io.js';
 import { clientSettings, newClient, rpc, withClient } from './global.js';
-import {
-  DEL_FLAGS,
-  DEL_USE,
-  GET_FLAGS,
-  GET_USE,
-  PUT_FLAGS,
-  PUT_USE,
-  deleteRequest,
-  putRequest,
-  rangeRequest,
-} from './kv.js';
+import { deleteRequest, putRequest, rangeRequest } from './kv.js';
+import { DEL_FLAGS, DEL_USE, GET_FLAGS, GET_USE, PUT_FLAGS, PUT_USE } from './syntax.js';
 
 /** Go's unicode.IsSpace, which fmt's scanner and strings.TrimSpace use. */
 function isGoSpace(rune: number): boolean {
@@ -305,7 +296,7 @@ async function readSection<T>(io: CtlIO, parse: (line: Buffer) => Promise<T> | T
   }
 }
 
-async function txnCommand(inv: Invocation): Promise<void> {
+export async function txnCommand(inv: Invocation): Promise<void> {
   const { io } = inv;
   if (inv.args.length !== 0) exitWithError(io, ExitCode.BadArgs, 'txn command does not accept argument');
   const interactive = inv.flags.bool('interactive');
@@ -321,15 +312,7 @@ async function txnCommand(inv: Invocation): Promise<void> {
     prompt('failure requests (get, put, del):');
     const failure = await readSection(io, (line) => parseRequest(io, line));
     // etcdctl gives txn no deadline at all.
-    const method = loadEtcdProtos().etcdserverpb.KV.service.Txn;
+    const method = etcdMethod('KV', 'Txn');
     settings.printer.txn(await rpc(io, client, method, { compare, success, failure }, undefined, 'nonRepeatable'));
   });
 }
-
-export const TXN_COMMAND: CommandSpec = {
-  use: 'txn [options]',
-  short: 'Run a transaction read from standard input',
-  flags: [boolFlag('interactive', 'prompt for the compares, the success requests and the failure requests', false, 'i')],
-  run: txnCommand,
-};
-

@@ -13,58 +13,52 @@ import type { MoveLeaderResponse__Output } from '../../gen/etcdserverpb/MoveLead
 import type { PutResponse__Output } from '../../gen/etcdserverpb/PutResponse.js';
 import type { RangeResponse__Output } from '../../gen/etcdserverpb/RangeResponse.js';
 import type { TxnResponse__Output } from '../../gen/etcdserverpb/TxnResponse.js';
-import { loadEtcdProtos } from '../../etcdpb/load.js';
 import type { CtlIO } from '../io.js';
+import { encodeMessage } from '../methods.js';
 import { messageSchema, withoutDefaults } from '../proto_schema.js';
 import { UnsupportedPrinter } from './printer.js';
-
-type Serialize = (value: never) => Buffer;
 
 export class ProtobufPrinter extends UnsupportedPrinter {
   constructor(io: CtlIO) {
     super('protobuf', io);
   }
 
-  private write(type: string, serialize: Serialize, r: object): void {
-    const plain = withoutDefaults(messageSchema(`etcdserverpb.${type}`), r as Record<string, unknown>);
-    this.io.stdout.write((serialize as (value: unknown) => Buffer)(plain));
-  }
-
-  private get services() {
-    return loadEtcdProtos().etcdserverpb;
+  private write(type: string, r: object): void {
+    const fullName = `etcdserverpb.${type}`;
+    this.io.stdout.write(encodeMessage(fullName, withoutDefaults(messageSchema(fullName), r as Record<string, unknown>)));
   }
 
   override put(r: PutResponse__Output): void {
-    this.write('PutResponse', this.services.KV.service.Put.responseSerialize, r);
+    this.write('PutResponse', r);
   }
   override get(r: RangeResponse__Output): void {
-    this.write('RangeResponse', this.services.KV.service.Range.responseSerialize, r);
+    this.write('RangeResponse', r);
   }
   override del(r: DeleteRangeResponse__Output): void {
-    this.write('DeleteRangeResponse', this.services.KV.service.DeleteRange.responseSerialize, r);
+    this.write('DeleteRangeResponse', r);
   }
   override txn(r: TxnResponse__Output): void {
-    this.write('TxnResponse', this.services.KV.service.Txn.responseSerialize, r);
+    this.write('TxnResponse', r);
   }
   override memberAdd(r: MemberAddResponse__Output): void {
-    this.write('MemberAddResponse', this.services.Cluster.service.MemberAdd.responseSerialize, r);
+    this.write('MemberAddResponse', r);
   }
   override memberRemove(_id: bigint, r: MemberRemoveResponse__Output): void {
-    this.write('MemberRemoveResponse', this.services.Cluster.service.MemberRemove.responseSerialize, r);
+    this.write('MemberRemoveResponse', r);
   }
   override memberUpdate(_id: bigint, r: MemberUpdateResponse__Output): void {
-    this.write('MemberUpdateResponse', this.services.Cluster.service.MemberUpdate.responseSerialize, r);
+    this.write('MemberUpdateResponse', r);
   }
   override memberPromote(_id: bigint, r: MemberPromoteResponse__Output): void {
-    this.write('MemberPromoteResponse', this.services.Cluster.service.MemberPromote.responseSerialize, r);
+    this.write('MemberPromoteResponse', r);
   }
   override memberList(r: MemberListResponse__Output): void {
-    this.write('MemberListResponse', this.services.Cluster.service.MemberList.responseSerialize, r);
+    this.write('MemberListResponse', r);
   }
   override moveLeader(_leader: bigint, _target: bigint, r: MoveLeaderResponse__Output): void {
-    this.write('MoveLeaderResponse', this.services.Maintenance.service.MoveLeader.responseSerialize, r);
+    this.write('MoveLeaderResponse', r);
   }
   override alarm(r: AlarmResponse__Output): void {
-    this.write('AlarmResponse', this.services.Maintenance.service.Alarm.responseSerialize, r);
+    this.write('AlarmResponse', r);
   }
 }
