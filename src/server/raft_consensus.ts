@@ -438,9 +438,10 @@ export class RaftConsensus implements Consensus {
     if (early.length > 0) this.transport.send(early);
 
     // Committed entries this member already holds durably can be applied while this Ready's own
-    // entries are written; those arriving in this Ready are applied after their fsync.
+    // entries are written; those arriving in this Ready are applied after their fsync. A conf change
+    // waits too: a member must not act on a configuration whose commit it could still forget.
     const durableLast = rd.snapshot ? 0 : this.storage.lastIndex();
-    const firstLate = rd.committedEntries.findIndex((e) => e.index > durableLast);
+    const firstLate = rd.committedEntries.findIndex((e) => e.index > durableLast || e.type === EntryType.ConfChangeV2);
     const applyNow = firstLate < 0 ? rd.committedEntries : rd.committedEntries.slice(0, firstLate);
     const applyLater = firstLate < 0 ? [] : rd.committedEntries.slice(firstLate);
     const applying = applyNow.length > 0 ? this.applyCommitted(host, applyNow) : Promise.resolve();
