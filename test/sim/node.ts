@@ -14,7 +14,7 @@ import {
   type Ready,
 } from '../../src/raft/index.js';
 import type { ConfChangeV2, ConfState, Entry, HardState, Message, NodeId, ReadState, Snapshot } from '../../src/raft/types.js';
-import { EntryType, StateType } from '../../src/raft/types.js';
+import { ConfChangeType, EntryType, StateType } from '../../src/raft/types.js';
 import { Choices } from './choices.js';
 import { copyConfState, emptyConfState, SimDisk } from './disk.js';
 import type { Ghost, TermLookup } from './ghost.js';
@@ -159,25 +159,36 @@ export class SimNode {
   }
 
   /**
-   * The configuration this node campaigns with: the applied one while up; when down, the one it
-   * will boot with (its state machine's, or its snapshot's when that is newer).
+   * The configuration this node would campaign with: the one as of its commit index, because the
+   * core refuses to campaign while committed conf changes are unapplied (and a booting node
+   * re-applies everything it knows committed before its first election timeout). Up: its applied
+   * configuration and in-memory log; down: what it will boot with and its durable log. Undefined
+   * when that depends on a conf change nobody has applied yet (the checker then skips the node).
    */
-  campaignConfState(): ConfState {
-    if (this.state === 'up') return this.confState;
-    const img = this.disk.durableRaft();
-    const sm = this.disk.durableStateMachine();
-    const fromSnapshot = img.snapshot.metadata.index > sm.kv.applied;
-    const bootApplied = fromSnapshot ? img.snapshot.metadata.index : sm.kv.applied;
-    // At boot the host re-applies every committed entry it holds before the first tick can fire,
-    // so the node campaigns with the configuration as of its durable commit.
-    const snapIndex = img.snapshot.metadata.index;
-    for (let i = Math.min(img.hardState.commit, snapIndex + img.entries.length); i > bootApplied; i--) {
-      if (img.entries[i - snapIndex - 1]!.type === EntryType.ConfChangeV2) {
-        const cs = this.host.ghost.configurationAt(i);
-        if (cs !== undefined) return cs;
-      }
+  campaignConfState(): ConfState | undefined {
+    let base: ConfState;
+    let applied: number;
+    let commit: number;
+    let typeAt: (index: number) => EntryType | undefined;
+    if (this.state === 'up') {
+      base = this.confState;
+      applied = this.kv.applied;
+      commit = Math.min(this.checkedCommit, this.storage.lastIndex());
+      typeAt = (i) => this.entryAt(i)?.type;
+    } else {
+      const img = this.disk.durableRaft();
+      const sm = this.disk.durableStateMachine();
+      const snapIndex = img.snapshot.metadata.index;
+      const fromSnapshot = snapIndex > sm.kv.applied;
+      base = fromSnapshot ? img.snapshot.metadata.confState : sm.confState;
+      applied = fromSnapshot ? snapIndex : sm.kv.applied;
+      commit = Math.min(img.hardState.commit, snapIndex + img.entries.length);
+      typeAt = (i) => img.entries[i - snapIndex - 1]?.type;
     }
-    return fromSnapshot ? img.snapshot.metadata.confState : sm.confState;
+    for (let i = commit; i > applied; i--) {
+      if (typeAt(i) === EntryType.ConfChangeV2) return this.host.ghost.configurationAt(i);
+    }
+    return base;
   }
 
   crash(point: CrashPoint): void {
@@ -337,6 +348,10 @@ export class SimNode {
     if (e.type === EntryType.ConfChangeV2) {
       this.kv.skip(e.index);
       const cc = decodeConfChangeV2(e.data);
+      const readds = cc.changes.find((ch) => ch.type !== ConfChangeType.RemoveNode && this.removed.has(ch.nodeId));
+      // etcd would turn this into a no-op at apply time, but the core replays applied conf changes
+      // itself at restart and could not replay a host's veto: the operator must never propose it.
+      invariant(readds === undefined, () => `sim operator error: conf change i${e.index} brings back removed n${readds!.nodeId}`);
       const before = this.confState;
       const cs = this.raw.applyConfChange(cc);
       this.confState = copyConfState(cs);

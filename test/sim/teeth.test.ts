@@ -70,11 +70,22 @@ for (const tooth of TEETH) {
   });
 }
 
+/** The first seeds of the CI block with crashes, partitions and a membership change: busy runs. */
+function busySeeds(count: number): number[] {
+  const out: number[] = [];
+  for (let seed = CI_SEED_START; out.length < count; seed++) {
+    const s = runSeed({ seed, faultTicks: CI_FAULT_TICKS }).stats;
+    const crashes = Object.values(s.faults.crashes).reduce((a, b) => a + b, 0);
+    const partitions = Object.values(s.faults.partitions).reduce((a, b) => a + b, 0);
+    if (crashes > 0 && partitions > 0 && s.workload.confChangesApplied > 0) out.push(seed);
+  }
+  return out;
+}
+
 test('the same seed replays to the same trace, twice', () => {
-  for (const seed of [CI_SEED_START, CI_SEED_START + 1, CI_SEED_START + 2]) {
+  for (const seed of busySeeds(3)) {
     const a = runSeed({ seed, faultTicks: CI_FAULT_TICKS, trace: 'ring' });
     const b = runSeed({ seed, faultTicks: CI_FAULT_TICKS, trace: 'ring' });
-    assert.ok(a.stats.events > 1000, `seed ${seed} ran only ${a.stats.events} events`);
     assert.equal(a.traceHash, b.traceHash, `seed ${seed} replayed to a different trace`);
     assert.deepEqual(a.stats, b.stats);
     assert.deepEqual(a.traceTail, b.traceTail);

@@ -30,6 +30,8 @@ export interface WorkloadWorld {
   startJoiner(id: NodeId): SimNode;
   discardJoiner(node: SimNode): void;
   nextNodeId(): NodeId;
+  /** Has any node applied a conf change removing this id? */
+  everRemoved(id: NodeId): boolean;
 }
 
 interface ClientOp {
@@ -69,6 +71,12 @@ export class Workload {
   private readonly pendingReads = new Map<NodeId, Map<string, Attempt>>();
   private readonly open = new Set<ClientOp>();
   private adminPending: string | undefined;
+  /**
+   * Members named by an admin change whose outcome is unknown (it timed out, and may still apply):
+   * a careful operator leaves them alone, or a stale view could bring back a member being removed.
+   */
+  private readonly inDoubt = new Set<NodeId>();
+  private readonly pendingTargets = new Map<string, NodeId[]>();
   private adminSeq = 0;
   readonly stats: WorkloadStats = { putsIssued: 0, readsIssued: 0, attempts: 0, proposalsDropped: 0, confChangesProposed: 0, confChangesApplied: 0, transfers: 0 };
 
@@ -237,6 +245,11 @@ export class Workload {
       this.adminPending = undefined;
       this.stats.confChangesApplied++;
     }
+    const targets = this.pendingTargets.get(tag);
+    if (targets !== undefined) {
+      this.pendingTargets.delete(tag);
+      for (const id of targets) this.inDoubt.delete(id);
+    }
   }
 
   private adminAction(): void {
@@ -245,7 +258,10 @@ export class Workload {
     if (leader === undefined) return;
     const cs = leader.confState;
     if (cs.votersOutgoing.length > 0) return;
-    const voters = cs.voters;
+    // The leader's applied config may lag a removal another node already applied: a removed id is
+    // never used again (etcd refuses to re-add a removed member).
+    const usable = (id: NodeId) => !w.everRemoved(id) && !this.inDoubt.has(id);
+    const voters = cs.voters.filter(usable);
     if (this.c.chance(w.cfg.transferRatio)) {
       const targets = voters.filter((v) => v !== leader.id);
       if (targets.length === 0) return;
@@ -256,7 +272,7 @@ export class Workload {
       w.scheduleReady(leader);
       return;
     }
-    const learners = cs.learners;
+    const learners = cs.learners.filter(usable);
     const members = membersOf(cs).size;
     type Plan = { what: string; changes: (joiner: NodeId) => ConfChangeSingle[]; joins: boolean };
     const plans: Plan[] = [];
@@ -308,6 +324,9 @@ export class Workload {
     }
     w.scheduleReady(proposer);
     this.adminPending = tag;
+    const targets = changes.map((ch) => ch.nodeId);
+    this.pendingTargets.set(tag, targets);
+    for (const id of targets) this.inDoubt.add(id);
     w.after(10 * w.cfg.electionTick * w.cfg.tickInterval, () => {
       if (this.adminPending === tag) this.adminPending = undefined;
     });

@@ -140,6 +140,11 @@ export class World implements NodeHost, WorkloadWorld {
     return node;
   }
 
+  everRemoved(id: NodeId): boolean {
+    for (const n of this.nodes.values()) if (n.removed.has(id)) return true;
+    return false;
+  }
+
   discardJoiner(node: SimNode): void {
     node.state = 'stopped';
     this.nodes.delete(node.id);
@@ -246,7 +251,7 @@ export class World implements NodeHost, WorkloadWorld {
     for (const v of this.nodes.values()) {
       if (holds(v, index, term)) continue;
       const cs = v.campaignConfState();
-      if (!isVoter(cs, v.id)) continue;
+      if (cs === undefined || !isVoter(cs, v.id)) continue;
       const mine = lastEntry(v);
       const grants = (w: NodeId): boolean => {
         const n = this.nodes.get(w);
