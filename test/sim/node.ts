@@ -134,7 +134,7 @@ export class SimNode {
       maxInflightBytes: cfg.maxInflightBytes,
       checkQuorum: cfg.checkQuorum,
       preVote: cfg.preVote,
-      readOnlyOption: 'safe',
+      readOnlyOption: cfg.readOnlyOption,
       disableProposalForwarding: cfg.disableProposalForwarding,
       rand: this.coreRand.fork(`boot${this.incarnation}`),
     });

@@ -24,6 +24,8 @@ export interface RunOptions {
   /** Ticks allowed after healing for the cluster to converge. */
   livenessTicks: number;
   driverBugs?: DriverBugs;
+  /** Serve reads from the leader's lease (forces checkQuorum); off in the default swarm. */
+  leaseReads?: boolean;
 }
 
 export interface WorldConfig {
@@ -33,6 +35,7 @@ export interface WorldConfig {
   heartbeatTick: number;
   preVote: boolean;
   checkQuorum: boolean;
+  readOnlyOption: 'safe' | 'lease-based';
   maxSizePerMsg: number;
   maxInflightMsgs: number;
   maxInflightBytes: number;
@@ -86,7 +89,8 @@ export function drawConfig(c: Choices, opts: RunOptions): WorldConfig {
     electionTick,
     heartbeatTick: c.pick([1, 1, 2]),
     preVote: c.chance(0.5),
-    checkQuorum: c.chance(0.5),
+    checkQuorum: c.chance(0.5) || opts.leaseReads === true,
+    readOnlyOption: opts.leaseReads === true ? 'lease-based' : 'safe',
     maxSizePerMsg,
     maxInflightMsgs: c.pick([1, 2, 4, 256]),
     // The core requires a byte window to hold at least one full message.
@@ -126,7 +130,7 @@ export function describeConfig(cfg: WorldConfig): string {
   const n = cfg.network;
   return [
     `voters=${cfg.voters} learners=${cfg.learners} election=${cfg.electionTick} heartbeat=${cfg.heartbeatTick}`,
-    `preVote=${cfg.preVote} checkQuorum=${cfg.checkQuorum} maxSizePerMsg=${cfg.maxSizePerMsg} maxInflight=${cfg.maxInflightMsgs}/${cfg.maxInflightBytes}B noForward=${cfg.disableProposalForwarding}`,
+    `preVote=${cfg.preVote} checkQuorum=${cfg.checkQuorum} reads=${cfg.readOnlyOption} maxSizePerMsg=${cfg.maxSizePerMsg} maxInflight=${cfg.maxInflightMsgs}/${cfg.maxInflightBytes}B noForward=${cfg.disableProposalForwarding}`,
     `snapshotEvery=${cfg.snapshotEvery} keep=${cfg.compactionKeep} smFlush=${cfg.stateMachineFlushRate} readyDelay<=${cfg.maxReadyDelay}`,
     `net delay=${n.minDelay}+exp(${n.meanJitter}) drop=${n.dropRate} dup=${n.duplicateRate} badLinks=${n.badLinkDropRate} partitions every ${cfg.partitionEvery}ms for ${cfg.partitionLength}ms kinds=[${cfg.partitionKinds.join(',')}]`,
     `crash every ${cfg.crashEvery}ms (leader ${cfg.leaderCrashBias}, new leaders ${cfg.newLeaderCrashRate}) down ${cfg.downtime}ms; clients=${cfg.clients} keys=${cfg.keys} reads=${cfg.readRatio} leaderBias=${cfg.leaderBias} admin every ${cfg.adminEvery}ms transfers=${cfg.transferRatio}`,

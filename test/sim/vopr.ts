@@ -6,6 +6,7 @@
  *                                                       lines and the command that replays it
  *   --seed X [--trace]                                  run (replay) one seed, bit for bit
  *   --ticks T --liveness-ticks L                        phase lengths (defaults as in CI)
+ *   --lease-reads                                       serve reads from the leader's lease (forces checkQuorum)
  *   --bug NAME                                          break the core or the driver on purpose
  *                                                       (doubleVote, commitPreviousTermByCounting,
  *                                                       readIndexWithoutHeartbeat, hardStateAfterSend,
@@ -33,6 +34,7 @@ interface Cli {
   jobs: number;
   bugs: string[];
   keepGoing: boolean;
+  leaseReads: boolean;
 }
 
 function parseCli(argv: string[]): Cli {
@@ -49,6 +51,7 @@ function parseCli(argv: string[]): Cli {
       jobs: { type: 'string' },
       bug: { type: 'string', multiple: true },
       'keep-going': { type: 'boolean' },
+      'lease-reads': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -75,6 +78,7 @@ function parseCli(argv: string[]): Cli {
     jobs: int(values.jobs, 'jobs') ?? Math.min(availableParallelism(), 4),
     bugs,
     keepGoing: values['keep-going'] ?? false,
+    leaseReads: values['lease-reads'] ?? false,
   };
   const seeds = int(values.seeds, 'seeds');
   const seed = int(values.seed, 'seed');
@@ -89,7 +93,7 @@ function usage(): string {
   return [
     'usage: npm run sim -- --seeds N [--seed-start S] [--nodes 3|5] [--jobs J] [--keep-going]',
     '       npm run sim -- --seed X [--trace] [--nodes 3|5]',
-    `options: --ticks T (fault phase, default ${DEFAULT_FAULT_TICKS}) --liveness-ticks L (default ${DEFAULT_LIVENESS_TICKS}) --bug NAME (${BUG_NAMES.join(', ')})`,
+    `options: --ticks T (fault phase, default ${DEFAULT_FAULT_TICKS}) --liveness-ticks L (default ${DEFAULT_LIVENESS_TICKS}) --lease-reads --bug NAME (${BUG_NAMES.join(', ')})`,
   ].join('\n');
 }
 
@@ -99,12 +103,16 @@ function seedRun(cli: Cli, seed: number): SeedRun {
     ...(cli.nodes !== undefined && { voters: cli.nodes }),
     faultTicks: cli.ticks,
     livenessTicks: cli.livenessTicks,
+    ...(cli.leaseReads && { leaseReads: true }),
     ...applyBugs(cli.bugs),
   };
 }
 
 function replayCommand(cli: Cli, seed: number): string {
-  return replayCommandFor({ seed, ...(cli.nodes !== undefined && { voters: cli.nodes }), faultTicks: cli.ticks, livenessTicks: cli.livenessTicks }, cli.bugs);
+  return replayCommandFor(
+    { seed, ...(cli.nodes !== undefined && { voters: cli.nodes }), faultTicks: cli.ticks, livenessTicks: cli.livenessTicks, leaseReads: cli.leaseReads },
+    cli.bugs,
+  );
 }
 
 /** Replays a failed seed with the trace on and prints what a developer needs to start. */

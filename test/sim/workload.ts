@@ -94,6 +94,11 @@ export class Workload {
     if (this.w.cfg.adminEvery > 0) this.scheduleAdmin();
   }
 
+  /** Operations finished so far (a measure of progress). */
+  finishedOps(): number {
+    return this.nextOpId - 1 - this.open.size;
+  }
+
   pendingOps(): number {
     return this.open.size;
   }

@@ -395,7 +395,12 @@ export class World implements NodeHost, WorkloadWorld {
       node.armedCrash = undefined;
       if (node.state === 'down') this.restart(node);
     }
-    const deadline = this.now() + this.opts.livenessTicks * this.cfg.tickInterval;
+    // Convergence may be slow but must keep moving: fail after the budget without progress (a
+    // laggard applying, an operation finishing), or after ten budgets in all.
+    const budget = this.opts.livenessTicks * this.cfg.tickInterval;
+    const hardDeadline = this.now() + 10 * budget;
+    let lastProgress = this.now();
+    let progressMark = this.progressMark();
     const check = (): void => {
       const problem = this.convergenceProblem();
       if (problem === undefined) {
@@ -404,12 +409,31 @@ export class World implements NodeHost, WorkloadWorld {
         this.trace.line(this.now(), () => `converged ${this.now() - this.healedAt}ms after healing`);
         return;
       }
-      if (this.now() >= deadline) {
-        violated('liveness', `not converged ${this.now() - this.healedAt}ms (${this.opts.livenessTicks} ticks) after healing: ${problem}`);
+      const mark = this.progressMark();
+      if (mark > progressMark) {
+        progressMark = mark;
+        lastProgress = this.now();
+      }
+      if (this.now() - lastProgress >= budget || this.now() >= hardDeadline) {
+        violated(
+          'liveness',
+          `not converged ${this.now() - this.healedAt}ms after healing (${this.now() - lastProgress}ms without progress, budget ${this.opts.livenessTicks} ticks): ${problem}`,
+        );
       }
       this.sched.after(this.cfg.tickInterval, check);
     };
     this.sched.after(this.cfg.tickInterval, check);
+  }
+
+  /** Grows whenever the healed cluster gets closer: the slowest member applies more, an operation finishes. */
+  private progressMark(): number {
+    const leader = this.currentLeader();
+    let slowest = 0;
+    if (leader !== undefined) {
+      slowest = Number.MAX_SAFE_INTEGER;
+      for (const id of membersOf(leader.confState)) slowest = Math.min(slowest, this.nodes.get(id)?.kv.applied ?? 0);
+    }
+    return slowest + this.workload.finishedOps();
   }
 
   /** Why the healed cluster has not converged yet; undefined once it has. */
@@ -491,6 +515,7 @@ export interface SeedRun {
   faultTicks?: number;
   livenessTicks?: number;
   driverBugs?: DriverBugs;
+  leaseReads?: boolean;
   trace?: 'off' | 'ring' | 'full';
   ringSize?: number;
   onTraceLine?: (line: string) => void;
@@ -505,6 +530,7 @@ export function runSeed(r: SeedRun): RunResult {
       faultTicks: r.faultTicks ?? DEFAULT_FAULT_TICKS,
       livenessTicks: r.livenessTicks ?? DEFAULT_LIVENESS_TICKS,
       ...(r.driverBugs !== undefined && { driverBugs: r.driverBugs }),
+      ...(r.leaseReads === true && { leaseReads: true }),
     },
     trace,
   );
