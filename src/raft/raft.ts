@@ -588,9 +588,13 @@ export class Raft {
         // of its removal and keeps campaigning). etcd answers only with checkQuorum or preVote; we
         // always do: it costs one message per stale append and only ever shortens a stale term.
         this.send(newMessage({ type: MessageType.MsgAppResp, to: m.from }));
-      } else if (m.type === MessageType.MsgPreVote) {
+      } else if (m.type === MessageType.MsgPreVote || m.type === MessageType.MsgVote) {
+        // The Raft paper's RequestVote reply carries currentTerm "for candidate to update itself".
+        // etcd-io/raft ignores a stale MsgVote, but then a candidate whose term lags can stay one
+        // step behind for good while another node keeps raising our term (test/sim/FOUND_BUGS.md #3).
         this.info(`${this.id} [term: ${this.term}] rejected ${MessageType[m.type]} from ${m.from} [term: ${m.term}]: lower term`);
-        this.send(newMessage({ type: MessageType.MsgPreVoteResp, to: m.from, term: this.term, reject: true }));
+        const type = m.type === MessageType.MsgVote ? MessageType.MsgVoteResp : MessageType.MsgPreVoteResp;
+        this.send(newMessage({ type, to: m.from, term: this.term, reject: true }));
       } else {
         this.debug(`${this.id} [term: ${this.term}] ignored a ${MessageType[m.type]} message with lower term from ${m.from} [term: ${m.term}]`);
       }
