@@ -479,12 +479,11 @@ export class AuthorityRewriter {
     return Buffer.concat(out);
   }
 
-  /** The client finished sending: whatever is held back passes unchanged. */
+  /** The client finished sending: whatever is held back passes unchanged. Nothing may follow. */
   end(): Buffer {
     const rest = Buffer.concat(this.held, this.heldLength);
     this.held = [];
     this.heldLength = 0;
-    this.mode = 'opaque';
     return rest;
   }
 

@@ -97,10 +97,7 @@ test(`endpoint status, endpoint health and move-leader with etcdctl (${KIND})`, 
 
 test(
   `endpoint status --cluster through every member agrees on the leader (${KIND})`,
-  {
-    skip: skipUnlessCluster(),
-    todo: KIND === 'tetcd' ? 'test/cluster/FOUND_BUGS.md #3: the client port resets streams whose :authority is a URL' : false,
-  },
+  { skip: skipUnlessCluster() },
   () => {
     assert.ok(clusterModeOutcome, 'the test above did not get as far as endpoint status --cluster');
     if (clusterModeOutcome.error !== undefined) throw clusterModeOutcome.error;
