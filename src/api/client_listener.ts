@@ -5,6 +5,7 @@
  * on the client port (etcd's /health, /version, /metrics) would be told apart from gRPC: see
  * `serveConnection`.
  */
+import { lookup } from 'node:dns/promises';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
@@ -26,7 +27,7 @@ export interface ClientListener {
 const DEFAULT_GRACE_MS = 2000;
 
 /** "http://host:port" → the host and port to listen on. Only plain http: TLS is not there yet. */
-export function listenAddressOf(url: string): { host: string; port: number } {
+function listenAddressOf(url: string): { host: string; port: number } {
   const u = new URL(url);
   if (u.protocol !== 'http:') throw new Error(`unsupported scheme in ${url} (TLS is not available yet)`);
   // URL keeps IPv6 literals in brackets, which net.Server.listen does not take.
@@ -35,53 +36,76 @@ export function listenAddressOf(url: string): { host: string; port: number } {
 }
 
 /**
- * Listens on the client URL `url` and serves `grpcServer` there. Rejects (with the system's
- * reason, e.g. `listen EADDRINUSE: address already in use 127.0.0.1:2379`) when it cannot listen.
- * The returned listener owns `grpcServer`'s shutdown.
+ * Listens on the client URL `url` and serves `grpcServer` there. A host name is listened on at
+ * every address it resolves to, as grpc-js's own bind does; it is enough that one of them works
+ * (the others are logged). Rejects with the system's reason (e.g. `listen EADDRINUSE: address
+ * already in use 127.0.0.1:2379`) when none does. The listener owns `grpcServer`'s shutdown.
  */
 export async function listenForClients(url: string, grpcServer: grpc.Server, logger: Logger): Promise<ClientListener> {
   const { host, port } = listenAddressOf(url);
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const accept = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     serveConnection(socket, injector, logger);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  server.on('error', (err) => logger.warn({ url, error: err.message }, 'client listener error'));
-  const bound = server.address() as net.AddressInfo;
+  };
+  const addresses = net.isIP(host) ? [host] : [...new Set((await lookup(host, { all: true })).map((a) => a.address))];
+  const servers: net.Server[] = [];
+  let firstError: Error | undefined;
+  for (const address of addresses) {
+    // Port 0 asks the system for one; the other addresses then take the same.
+    const portToUse = servers.length > 0 ? (servers[0]?.address() as net.AddressInfo).port : port;
+    try {
+      servers.push(await listenOn(address, portToUse, accept));
+    } catch (err) {
+      firstError ??= err as Error;
+      logger.warn({ url, address, error: (err as Error).message }, 'cannot listen for clients on one address of the client URL');
+    }
+  }
+  if (servers.length === 0) {
+    grpcServer.forceShutdown();
+    throw firstError ?? new Error(`${host} resolves to no address`);
+  }
+  for (const server of servers) server.on('error', (err) => logger.warn({ url, error: err.message }, 'client listener error'));
+  const bound = servers[0]?.address() as net.AddressInfo;
   let closing: Promise<void> | undefined;
   return {
     address: `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`,
     port: bound.port,
     close(graceMs = DEFAULT_GRACE_MS): Promise<void> {
       closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
         await shutdownGrpc(grpcServer, graceMs);
-        // Connections that never became a session (or outlived it) would keep the server open.
+        // Connections that never became a session (or outlived it) would keep the servers open.
         for (const socket of sockets) socket.destroy();
-        await closed;
+        await Promise.all(closed);
       })();
       return closing;
     },
   };
 }
 
+function listenOn(host: string, port: number, accept: (socket: net.Socket) => void): Promise<net.Server> {
+  const server = net.createServer(accept);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
 /**
  * One accepted client connection. Everything goes to the gRPC server as HTTP/2 (a connection
  * that is not HTTP/2 is answered there as before, with a GOAWAY).
  *
- * Seam for etcd's HTTP/1.1 endpoints on the client port: read the first bytes here; an HTTP/2
- * client starts with the preface `PRI * HTTP/2.0` (HTTP2_CLIENT_PREFACE), an HTTP/1.1 request
- * with a method such as `GET `. Hand HTTP/1.1 connections to a node:http server with
- * `httpServer.emit('connection', socket)` after `socket.unshift(firstBytes)`.
+ * Seam for etcd's HTTP/1.1 endpoints on the client port (/health, /version, /metrics): read the
+ * first bytes here. An HTTP/2 client starts with the preface `PRI * HTTP/2.0`
+ * (HTTP2_CLIENT_PREFACE), an HTTP/1.1 request with a method such as `GET `; both speak first, so
+ * waiting for those bytes delays neither. `socket.unshift()` them, then hand HTTP/1.1 connections
+ * to a node:http server with `httpServer.emit('connection', socket)`, and the rest on as below.
  */
 function serveConnection(socket: net.Socket, injector: grpc.ConnectionInjector, logger: Logger): void {
   // node:http2 turns Nagle's algorithm off on the sockets it owns; this one it only sees wrapped.

@@ -25,7 +25,7 @@ import { invariant } from '../base/assert.js';
 /** What every HTTP/2 client sends first (RFC 9113 §3.4). */
 export const HTTP2_CLIENT_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
-export const FRAME_HEADER_LENGTH = 9;
+const FRAME_HEADER_LENGTH = 9;
 const FRAME_TYPE_HEADERS = 0x1;
 const FLAG_END_HEADERS = 0x4;
 const FLAG_PADDED = 0x8;
@@ -81,7 +81,7 @@ interface HuffmanCode {
 function buildHuffmanCode(): HuffmanCode {
   invariant(HUFFMAN_CODE_LENGTHS.length === EOS + 1, 'the Huffman table has a length for every symbol and EOS');
   const symbols = Uint16Array.from(HUFFMAN_CODE_LENGTHS.keys()).sort(
-    (a, b) => (HUFFMAN_CODE_LENGTHS[a] as number) - (HUFFMAN_CODE_LENGTHS[b] as number) || a - b,
+    (a, b) => HUFFMAN_CODE_LENGTHS[a] - HUFFMAN_CODE_LENGTHS[b] || a - b,
   );
   const codes = new Uint32Array(EOS + 1);
   const firstCode = new Uint32Array(MAX_CODE_LENGTH + 1);
@@ -90,7 +90,7 @@ function buildHuffmanCode(): HuffmanCode {
   let code = 0;
   let length = 0;
   symbols.forEach((symbol, i) => {
-    const symbolLength = HUFFMAN_CODE_LENGTHS[symbol] as number;
+    const symbolLength = HUFFMAN_CODE_LENGTHS[symbol];
     if (i > 0) code = (code + 1) * 2 ** (symbolLength - length);
     if (symbolLength !== length || i === 0) {
       firstCode[symbolLength] = code;
@@ -98,7 +98,7 @@ function buildHuffmanCode(): HuffmanCode {
     }
     length = symbolLength;
     codes[symbol] = code;
-    count[symbolLength] = (count[symbolLength] as number) + 1;
+    count[symbolLength]++;
   });
   // A complete prefix code ends on the all-ones code of the longest length (EOS's).
   invariant(code === 2 ** MAX_CODE_LENGTH - 1 && codes[EOS] === code, 'the Huffman code lengths form a complete canonical code');
@@ -114,18 +114,18 @@ invariant(
 /** The code of `symbol` and its length in bits (exported for tests). */
 export function huffmanCodeOf(symbol: number): { code: number; bits: number } {
   invariant(Number.isInteger(symbol) && symbol >= 0 && symbol <= EOS, () => `no Huffman symbol ${symbol}`);
-  return { code: HUFFMAN.codes[symbol] as number, bits: HUFFMAN_CODE_LENGTHS[symbol] as number };
+  return { code: HUFFMAN.codes[symbol], bits: HUFFMAN_CODE_LENGTHS[symbol] };
 }
 
 /** HPACK's Huffman encoding of `bytes`, padded with the most significant bits of EOS (all ones). */
 export function huffmanEncode(bytes: Uint8Array): Buffer {
   let bits = 0;
-  for (const b of bytes) bits += HUFFMAN_CODE_LENGTHS[b] as number;
+  for (const b of bytes) bits += HUFFMAN_CODE_LENGTHS[b];
   const out = Buffer.alloc(Math.ceil(bits / 8), 0xff);
   let at = 0;
   for (const b of bytes) {
-    writeBits(out, at, HUFFMAN.codes[b] as number, HUFFMAN_CODE_LENGTHS[b] as number);
-    at += HUFFMAN_CODE_LENGTHS[b] as number;
+    writeBits(out, at, HUFFMAN.codes[b], HUFFMAN_CODE_LENGTHS[b]);
+    at += HUFFMAN_CODE_LENGTHS[b];
   }
   return out;
 }
@@ -135,7 +135,7 @@ function writeBits(out: Uint8Array, bitOffset: number, code: number, bits: numbe
     const bit = Math.floor(code / 2 ** (bits - 1 - i)) & 1;
     const at = bitOffset + i;
     const mask = 0x80 >> (at & 7);
-    out[at >> 3] = bit ? (out[at >> 3] as number) | mask : (out[at >> 3] as number) & ~mask;
+    out[at >> 3] = bit ? out[at >> 3] | mask : out[at >> 3] & ~mask;
   }
 }
 
@@ -144,18 +144,18 @@ function writeBits(out: Uint8Array, bitOffset: number, code: number, bits: numbe
  * offset (from `start`) where its code begins. Returns false when the data is not valid HPACK
  * Huffman: an EOS symbol, or padding longer than 7 bits or not all ones (RFC 7541 §5.2).
  */
-export function walkHuffman(data: Uint8Array, start: number, end: number, visit: (symbol: number, bitOffset: number) => void): boolean {
+function walkHuffman(data: Uint8Array, start: number, end: number, visit: (symbol: number, bitOffset: number) => void): boolean {
   let code = 0;
   let length = 0;
   let codeStart = 0;
   const totalBits = (end - start) * 8;
   for (let at = 0; at < totalBits; at++) {
-    const bit = ((data[start + (at >> 3)] as number) >> (7 - (at & 7))) & 1;
+    const bit = (data[start + (at >> 3)] >> (7 - (at & 7))) & 1;
     code = code * 2 + bit;
     length++;
-    const index = code - (HUFFMAN.firstCode[length] as number);
-    if (index >= 0 && index < (HUFFMAN.count[length] as number)) {
-      const symbol = HUFFMAN.symbols[(HUFFMAN.firstSymbolAt[length] as number) + index] as number;
+    const index = code - HUFFMAN.firstCode[length];
+    if (index >= 0 && index < HUFFMAN.count[length]) {
+      const symbol = HUFFMAN.symbols[HUFFMAN.firstSymbolAt[length] + index];
       if (symbol === EOS) return false;
       visit(symbol, codeStart);
       code = 0;
@@ -206,20 +206,20 @@ class BlockReader {
   }
 
   peek(): number {
-    return this.buf[this.pos] as number;
+    return this.buf[this.pos];
   }
 
   /** An integer whose first byte holds it in its low `prefixBits` bits; -1 if it cannot be read. */
   integer(prefixBits: number): number {
     if (this.pos >= this.end) return this.fail('truncated');
     const max = (1 << prefixBits) - 1;
-    const value = (this.buf[this.pos++] as number) & max;
+    const value = this.buf[this.pos++] & max;
     if (value < max) return value;
     let extra = 0;
     // Four continuation bytes reach 2^28: more than any header block can hold or index.
     for (let shift = 0; shift <= 21; shift += 7) {
       if (this.pos >= this.end) return this.fail('truncated');
-      const b = this.buf[this.pos++] as number;
+      const b = this.buf[this.pos++];
       extra += (b & 0x7f) * 2 ** shift;
       if ((b & 0x80) === 0) return max + extra;
     }
@@ -336,7 +336,7 @@ function rewriteRange(bytes: Uint8Array, start: number, end: number, complete: b
 // ---- HTTP/2 frames ----
 
 function framePayloadLength(buf: Uint8Array, at: number): number {
-  return ((buf[at] as number) << 16) | ((buf[at + 1] as number) << 8) | (buf[at + 2] as number);
+  return (buf[at] << 16) | (buf[at + 1] << 8) | buf[at + 2];
 }
 
 /** Whether the frame whose header starts at `at` is a HEADERS frame small enough to hold back. */
@@ -353,12 +353,12 @@ function isHeldFrame(buf: Uint8Array, at: number): boolean {
 export function rewriteAuthorityInHeadersFrame(frame: Uint8Array): { frame: Buffer; fields: number } | undefined {
   if (frame.length < FRAME_HEADER_LENGTH || frame[3] !== FRAME_TYPE_HEADERS) return undefined;
   if (framePayloadLength(frame, 0) !== frame.length - FRAME_HEADER_LENGTH) return undefined;
-  const flags = frame[4] as number;
+  const flags = frame[4];
   let blockStart = FRAME_HEADER_LENGTH;
   let blockEnd = frame.length;
   if (flags & FLAG_PADDED) {
     if (blockStart >= blockEnd) return undefined;
-    blockEnd -= frame[blockStart] as number;
+    blockEnd -= frame[blockStart];
     blockStart += 1;
   }
   if (flags & FLAG_PRIORITY) blockStart += 5; // stream dependency (4 bytes) and weight
@@ -456,7 +456,7 @@ export class AuthorityRewriter {
           pos += n;
           passFrom = pos;
           if (this.heldLength < this.holdUntil) break;
-          const held = this.held.length === 1 ? (this.held[0] as Buffer) : Buffer.concat(this.held, this.heldLength);
+          const held = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldLength);
           if (this.holdUntil === FRAME_HEADER_LENGTH && isHeldFrame(held, 0)) {
             this.held = [held];
             this.holdUntil = FRAME_HEADER_LENGTH + framePayloadLength(held, 0);
@@ -475,7 +475,7 @@ export class AuthorityRewriter {
       }
     }
     passUntil(chunk.length);
-    if (out.length === 1) return out[0] as Buffer;
+    if (out.length === 1) return out[0];
     return Buffer.concat(out);
   }
 

@@ -107,6 +107,16 @@ test('grpc-js clients are served through the listener as before', async () => {
   });
 });
 
+test('a host name is listened on at the addresses it resolves to', async () => {
+  const listener = await listenForClients('http://localhost:0', echoAuthorityServer(), nullLogger);
+  try {
+    const res = await grpcJsRange(listener.port);
+    assert.equal(res.count, '1');
+  } finally {
+    await listener.close();
+  }
+});
+
 test('requests whose :authority is a URL succeed, the first and later ones on the same connection', async () => {
   await withListener(async (listener) => {
     const url = `http://127.0.0.1:${listener.port}`;
@@ -158,6 +168,26 @@ test('a client that does not speak HTTP/2 gets the same answer as from grpc-js a
     const viaListener = await answerToHttp1(listener.port);
     assert.ok(direct.length > 0);
     assert.deepEqual(viaListener, direct);
+  });
+});
+
+test('connections that break off inside a frame or are reset leave the server serving', async () => {
+  await withListener(async (listener) => {
+    const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+    const halfHeaders = Buffer.from([0, 0, 40, 1, 5, 0, 0, 0, 1, 0x41, 0x8a]); // a HEADERS frame cut short
+    for (const ending of ['end', 'reset'] as const) {
+      const socket = net.connect(listener.port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.resume();
+      await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+      socket.write(Buffer.concat([preface, halfHeaders]));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      if (ending === 'end') socket.end();
+      else socket.resetAndDestroy();
+      await closed;
+    }
+    const res = await grpcJsRange(listener.port);
+    assert.equal(res.count, '1');
   });
 });
 
