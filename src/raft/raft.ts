@@ -550,6 +550,11 @@ export class Raft {
   // ---------------------------------------------------------------------------------------------
   // Step
 
+  /** What a vote rejection tells the candidate about commitment: our commit index and its term. */
+  private commitHint(): { commit: number; logTerm: number } {
+    return { commit: this.log.committed, logTerm: this.log.termOrZero(this.log.committed) };
+  }
+
   /**
    * The single entry point for every input. Throws ProposalDroppedError for a local proposal that
    * cannot be accepted (nothing changed in that case).
@@ -594,7 +599,7 @@ export class Raft {
         // step behind for good while another node keeps raising our term (test/sim/FOUND_BUGS.md #3).
         this.info(`${this.id} [term: ${this.term}] rejected ${MessageType[m.type]} from ${m.from} [term: ${m.term}]: lower term`);
         const type = m.type === MessageType.MsgVote ? MessageType.MsgVoteResp : MessageType.MsgPreVoteResp;
-        this.send(newMessage({ type, to: m.from, term: this.term, reject: true }));
+        this.send(newMessage({ type, to: m.from, term: this.term, reject: true, ...this.commitHint() }));
       } else {
         this.debug(`${this.id} [term: ${this.term}] ignored a ${MessageType[m.type]} message with lower term from ${m.from} [term: ${m.term}]`);
       }
@@ -650,7 +655,7 @@ export class Raft {
       this.info(
         `${this.id} [logterm: ${last.term}, index: ${last.index}, vote: ${this.vote}] rejected ${MessageType[m.type]} from ${m.from} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`,
       );
-      this.send(newMessage({ type: voteResponseType(m.type), to: m.from, term: this.term, reject: true }));
+      this.send(newMessage({ type: voteResponseType(m.type), to: m.from, term: this.term, reject: true, ...this.commitHint() }));
     }
   }
 
@@ -1010,6 +1015,12 @@ export class Raft {
         return;
       default:
         if (m.type !== myVoteResp) return;
+    }
+    if (m.reject && m.commit > this.log.committed && this.log.matchTerm(m.commit, m.logTerm)) {
+      // The rejecter's commit index is committed in the cluster, and by log matching our log holds
+      // the same prefix up to it: learning it lets us apply a conf change that may be the very
+      // reason we need this voter (a removed leader died before telling us; sim FOUND_BUGS.md #1c).
+      this.log.commitTo(m.commit);
     }
     const { granted, rejected, result } = this.poll(m.from, m.type, !m.reject);
     this.info(`${this.id} has received ${granted} ${MessageType[m.type]} votes and ${rejected} vote rejections`);
