@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRand } from '../../src/base/rand.js';
+import { newMessage } from '../../src/raft/raft.js';
 import type { Entry, Message } from '../../src/raft/types.js';
 import { EntryType, MessageType } from '../../src/raft/types.js';
 import { Choices } from './choices.js';
@@ -19,20 +20,7 @@ function entry(index: number, term: number, data: number[] = []): Entry {
 }
 
 function message(over: Partial<Message>): Message {
-  return {
-    type: MessageType.MsgApp,
-    to: 2n,
-    from: 1n,
-    term: 1,
-    logTerm: 0,
-    index: 0,
-    entries: [],
-    commit: 0,
-    reject: false,
-    rejectHint: 0,
-    context: new Uint8Array(0),
-    ...over,
-  };
+  return newMessage({ type: MessageType.MsgApp, to: 2n, from: 1n, term: 1, ...over });
 }
 
 function violation(fn: () => void): string {
