@@ -26,6 +26,7 @@ import {
   type Snapshot,
   type SnapshotMetadata,
 } from '../raft/types.js';
+import { newMessage } from '../raft/raft.js';
 
 export type Writer = protobuf.Writer;
 export type Reader = protobuf.Reader;
@@ -416,19 +417,7 @@ export const messageCodec: RaftCodec<Message> = makeCodec<Message>(
     writeBytes(w, 12, m.context);
   },
   (r, end) => {
-    const m: Message = {
-      type: MessageType.MsgHup,
-      to: 0n,
-      from: 0n,
-      term: 0,
-      logTerm: 0,
-      index: 0,
-      entries: [],
-      commit: 0,
-      reject: false,
-      rejectHint: 0,
-      context: EMPTY_BYTES,
-    };
+    const m = newMessage({ type: MessageType.MsgHup });
     while (r.pos < end) {
       const t = r.uint32();
       switch (t) {
