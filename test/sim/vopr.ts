@@ -207,7 +207,8 @@ async function runMany(cli: Cli): Promise<number> {
   }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const seconds = (performance.now() - started) / 1000;
-  console.log(renderSummary(totals, seconds, `${header}, ${jobs} worker${jobs === 1 ? '' : 's'}`));
+  const stopped = totals.seeds < count ? ` (stopped after the first failure; --keep-going runs them all)` : '';
+  console.log(renderSummary(totals, seconds, `${header}, ${jobs} worker${jobs === 1 ? '' : 's'}${stopped}`));
   if (failures.length === 0) return 0;
   failures.sort((a, b) => a.seed - b.seed);
   if (failures.length > 1) console.error(`\n${failures.length} seeds failed: ${failures.map((f) => `${f.seed} (${f.failure!.invariant})`).join(', ')}`);
