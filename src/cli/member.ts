@@ -34,6 +34,9 @@ import { systemClock } from '../base/clock.js';
 import { systemRand } from '../base/rand.js';
 import { ETCD_CLUSTER_VERSION } from '../version.js';
 
+/** How long a member that applied its own removal keeps running before it stops. */
+const REMOVED_MEMBER_STOP_TICKS = 10;
+
 export class StartupError extends Error {
   override name = 'StartupError';
 }
@@ -156,9 +159,14 @@ export async function startMember(cfg: ServerConfig, logger: Logger): Promise<Ru
 
   let removedResolve!: () => void;
   const removed = new Promise<void>((resolve) => (removedResolve = resolve));
+  let removing = false;
   const onRemoved = (): void => {
+    if (removing) return;
+    removing = true;
     logger.warn({ 'local-member-id': hexId(memberId) }, 'the member has been permanently removed from the cluster; stopping');
-    removedResolve();
+    // As etcd (10 ticks): keep answering raft for a moment, so that the others learn the removal
+    // is committed (a removed leader hands off first) before this member goes away.
+    setTimeout(removedResolve, REMOVED_MEMBER_STOP_TICKS * cfg.heartbeatMs);
   };
   server.onRemoved = onRemoved;
   handler.onRemoved = onRemoved;
