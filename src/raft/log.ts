@@ -55,32 +55,31 @@ export class RaftLog {
 
   /** Term of the entry at index, for index in [firstIndex()-1, lastIndex()]; throws CompactedError / UnavailableError otherwise. */
   term(index: number): number {
-    const t = this.unstable.maybeTerm(index);
+    const t = this.termIfHeld(index);
     if (t !== undefined) return t;
     const first = this.firstIndex();
     if (index + 1 < first) throw new CompactedError(index, first);
-    const last = this.lastIndex();
-    if (index > last) throw new UnavailableError(index, last);
+    throw new UnavailableError(index, this.lastIndex());
+  }
+
+  /**
+   * The term at index, or undefined when the index is outside [firstIndex()-1, lastIndex()]. The
+   * non-throwing form of term(): followers ask it for every append, and exceptions are costly.
+   */
+  private termIfHeld(index: number): number | undefined {
+    const t = this.unstable.maybeTerm(index);
+    if (t !== undefined) return t;
+    if (index + 1 < this.firstIndex() || index > this.lastIndex()) return undefined;
     return this.storage.term(index);
   }
 
   /** The term at index, or 0 when the index is outside the log (compacted or beyond the end). */
   termOrZero(index: number): number {
-    try {
-      return this.term(index);
-    } catch (err) {
-      if (err instanceof CompactedError || err instanceof UnavailableError) return 0;
-      throw err;
-    }
+    return this.termIfHeld(index) ?? 0;
   }
 
   matchTerm(index: number, term: number): boolean {
-    try {
-      return this.term(index) === term;
-    } catch (err) {
-      if (err instanceof CompactedError || err instanceof UnavailableError) return false;
-      throw err;
-    }
+    return this.termIfHeld(index) === term;
   }
 
   /**
