@@ -34,6 +34,9 @@ const CAMPAIGN_TRANSFER = new TextEncoder().encode('CampaignTransfer');
 
 type CampaignType = 'pre-election' | 'election' | 'transfer';
 
+/** Share of the election timeout a leader's lease gives up to clock drift and message delay. */
+const LEASE_MARGIN_FRACTION = 1 / 3;
+
 /** A message with every field defaulted; callers set what matters. */
 export function newMessage(fields: Partial<Message> & Pick<Message, 'type'>): Message {
   return {
@@ -87,6 +90,8 @@ export class Raft {
 
   /** Ticks since the last reset (leader: since the last CheckQuorum round; others: since hearing from a leader). */
   electionElapsed = 0;
+  /** Ticks since this node started; the leader's clock for lease-based reads. */
+  private ticks = 0;
   heartbeatElapsed = 0;
   /** In [electionTick, 2*electionTick); redrawn on every reset. */
   randomizedElectionTimeout = 0;
@@ -514,6 +519,7 @@ export class Raft {
   // Ticks
 
   tick(): void {
+    this.ticks++;
     if (this.state === StateType.Leader) this.tickHeartbeat();
     else this.tickElection();
   }
@@ -814,6 +820,7 @@ export class Raft {
 
   private handleAppendResponse(m: Message, pr: Progress): void {
     pr.recentActive = true;
+    pr.lastHeardTick = this.ticks;
     if (m.reject) {
       this.debug(`${this.id} received MsgAppResp(rejected, hint: (index ${m.rejectHint}, term ${m.logTerm})) from ${m.from} for index ${m.index}`);
       // The follower told us its last entry that may match (rejectHint) and that entry's term. Skip
@@ -858,6 +865,7 @@ export class Raft {
 
   private handleHeartbeatResponse(m: Message, pr: Progress): void {
     pr.recentActive = true;
+    pr.lastHeardTick = this.ticks;
     pr.probeSent = false;
     // A full window with a live follower means acks were lost: free a slot so replication can resume
     // (the follower will reject the gap, which sends it back to probing from its real match).
@@ -969,7 +977,7 @@ export class Raft {
   private serveReadIndex(m: Message): void {
     const index = this.log.committed;
     // A leader that is no longer a voter (handing over) is never alone: the sole voter is someone else.
-    const leaseValid = this.readOnly.option === 'lease-based' && this.isVoter() && !this.timeoutNowSent;
+    const leaseValid = this.readOnly.option === 'lease-based' && this.isVoter() && !this.timeoutNowSent && this.leaseHeld();
     if (this.trk.isSoleVoter(this.id) || leaseValid || raftTestBugs.readIndexWithoutHeartbeat) {
       this.sendReadIndexResponse(m, index);
       return;
@@ -982,6 +990,19 @@ export class Raft {
       return;
     }
     this.readHeartbeatPending = true;
+  }
+
+  /**
+   * The leader's lease (thesis §6.4.1): the followers that answered within the last election timeout
+   * ignore vote requests until their own timeout runs out, so no other leader can exist yet. Measured
+   * at read time from each voter's last answer, not from "still leader" (a leader that lost its quorum
+   * just after a CheckQuorum round stays leader for up to two timeouts; sim FOUND_BUGS.md #4). The
+   * margin absorbs clock-rate differences and the delay of the answers; lease reads assume both stay
+   * within it.
+   */
+  private leaseHeld(): boolean {
+    const margin = Math.max(1, Math.ceil(this.cfg.electionTick * LEASE_MARGIN_FRACTION));
+    return this.trk.quorumHeardSince(this.id, this.ticks - (this.cfg.electionTick - margin));
   }
 
   private sendReadIndexResponse(req: Message, index: number): void {

@@ -24,6 +24,8 @@ export class Progress {
   pendingSnapshot = 0;
   /** Heard from since the last CheckQuorum round (the leader counts itself as always active). */
   recentActive = false;
+  /** The leader's tick count when a response from this node last arrived (lease-based reads). */
+  lastHeardTick = Number.NEGATIVE_INFINITY;
   /** In the probe state: a MsgApp is out and unanswered, so hold off sending another. */
   probeSent = false;
   /**
@@ -47,6 +49,7 @@ export class Progress {
     p.state = this.state;
     p.pendingSnapshot = this.pendingSnapshot;
     p.recentActive = this.recentActive;
+    p.lastHeardTick = this.lastHeardTick;
     p.probeSent = this.probeSent;
     p.sentCommit = this.sentCommit;
     return p;

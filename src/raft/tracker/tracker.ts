@@ -85,6 +85,15 @@ export class ProgressTracker {
     return jointVoteResult(this.config.voters, active) === 'won';
   }
 
+  /** Whether a quorum of voters (`self` always counting) was heard from at or after `tick`. */
+  quorumHeardSince(self: NodeId, tick: number): boolean {
+    const heard = new Map<NodeId, boolean>();
+    for (const [id, pr] of this.progress) {
+      if (!pr.isLearner) heard.set(id, id === self || pr.lastHeardTick >= tick);
+    }
+    return jointVoteResult(this.config.voters, heard) === 'won';
+  }
+
   isVoter(id: NodeId): boolean {
     return this.config.voters.incoming.has(id) || this.config.voters.outgoing.has(id);
   }
