@@ -449,7 +449,10 @@ export class RaftConsensus implements Consensus {
     // 1. Persist: snapshot marker, entries and hard state; one fsync for the whole Ready.
     const persisting = (async () => {
       if (rd.snapshot) await this.opts.log.saveSnapshotMarker(rd.snapshot.metadata);
-      if (rd.entries.length > 0 || rd.hardState) await this.opts.log.save(rd.hardState, rd.entries);
+      // A hard state whose only change is the commit index need not be written (rd.mustSync false):
+      // a lost commit index is learned again from the leader, and the consistent index keeps the
+      // state machine from going back. Skipping it saves an fsync per heartbeat on followers.
+      if (rd.entries.length > 0 || (rd.hardState && rd.mustSync)) await this.opts.log.save(rd.hardState, rd.entries);
     })();
     await Promise.all([persisting, applying]);
     if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
