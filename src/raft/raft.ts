@@ -27,7 +27,7 @@ import { Progress } from './tracker/progress.js';
 import { raftTestBugs } from './testing_bugs.js';
 import type { ConfChangeV2, ConfState, Entry, HardState, Message, NodeId, ReadState, Snapshot, SoftState } from './types.js';
 import { EntryType, MessageType, NONE, StateType } from './types.js';
-import { bytesEqual, EMPTY_BYTES, entriesSize, payloadSize, voteResponseType } from './util.js';
+import { bytesEqual, EMPTY_BYTES, entriesSize, payloadSize, voteResponseType, idText } from './util.js';
 
 /** Context of a vote request that comes from a leadership transfer: it overrides the receivers' lease. */
 const CAMPAIGN_TRANSFER = new TextEncoder().encode('CampaignTransfer');
@@ -134,7 +134,7 @@ export class Raft {
 
     const last = this.log.lastEntryId();
     this.info(
-      `newRaft ${this.id} [peers: ${describeConfState(this.trk.confState())}, term: ${this.term}, commit: ${this.log.committed}, applied: ${this.log.applied}, lastindex: ${last.index}, lastterm: ${last.term}]`,
+      `newRaft ${idText(this.id)} [peers: ${describeConfState(this.trk.confState())}, term: ${this.term}, commit: ${this.log.committed}, applied: ${this.log.applied}, lastindex: ${last.index}, lastterm: ${last.term}]`,
     );
   }
 
@@ -144,7 +144,7 @@ export class Raft {
   private loadHardState(hs: HardState): void {
     invariant(
       hs.commit <= this.log.lastIndex(),
-      () => `${this.id} hard state commit ${hs.commit} is beyond the last index ${this.log.lastIndex()}: the log lost entries`,
+      () => `${idText(this.id)} hard state commit ${hs.commit} is beyond the last index ${this.log.lastIndex()}: the log lost entries`,
     );
     this.term = hs.term;
     this.vote = hs.vote;
@@ -164,7 +164,7 @@ export class Raft {
     if (applied > log.committed) {
       // Only committed entries are applied, so they were committed even if the commit index on disk lags
       // (a Ready that only advances commit does not require an fsync).
-      this.info(`${this.id} raising commit ${log.committed} to applied ${applied}`);
+      this.info(`${idText(this.id)} raising commit ${log.committed} to applied ${applied}`);
       log.commitTo(applied);
     }
     if (applied > log.applied) {
@@ -273,7 +273,7 @@ export class Raft {
   private maybeSendSnapshot(to: NodeId, pr: Progress): boolean {
     if (!pr.recentActive) {
       // A snapshot is expensive; do not push one to a node that may be down.
-      this.debug(`${this.id} ignored sending snapshot to ${to} since it is not recently active`);
+      this.debug(`${idText(this.id)} ignored sending snapshot to ${idText(to)} since it is not recently active`);
       return false;
     }
     let snap: Snapshot;
@@ -281,14 +281,14 @@ export class Raft {
       snap = this.log.snapshot();
     } catch (err) {
       if (err instanceof SnapshotTemporarilyUnavailableError) {
-        this.debug(`${this.id} failed to send snapshot to ${to} because snapshot is temporarily unavailable`);
+        this.debug(`${idText(this.id)} failed to send snapshot to ${idText(to)} because snapshot is temporarily unavailable`);
         return false;
       }
       throw err;
     }
     invariant(snap.metadata.index > 0, 'need a non-empty snapshot');
     this.info(
-      `${this.id} [firstindex: ${this.log.firstIndex()}, commit: ${this.log.committed}] sent snapshot[index: ${snap.metadata.index}, term: ${snap.metadata.term}] to ${to} [match: ${pr.match}, next: ${pr.next}]`,
+      `${idText(this.id)} [firstindex: ${this.log.firstIndex()}, commit: ${this.log.committed}] sent snapshot[index: ${snap.metadata.index}, term: ${snap.metadata.term}] to ${idText(to)} [match: ${pr.match}, next: ${pr.next}]`,
     );
     pr.becomeSnapshot(snap.metadata.index);
     this.send(newMessage({ type: MessageType.MsgSnap, to, snapshot: snap }));
@@ -391,7 +391,7 @@ export class Raft {
     this.reset(term);
     this.lead = lead;
     this.state = StateType.Follower;
-    this.info(`${this.id} became follower at term ${this.term}`);
+    this.info(`${idText(this.id)} became follower at term ${this.term}`);
   }
 
   private becomeCandidate(): void {
@@ -399,7 +399,7 @@ export class Raft {
     this.reset(this.term + 1);
     this.vote = this.id;
     this.state = StateType.Candidate;
-    this.info(`${this.id} became candidate at term ${this.term}`);
+    this.info(`${idText(this.id)} became candidate at term ${this.term}`);
   }
 
   /** Thesis §9.6: a pre-candidate changes neither its term nor its vote. */
@@ -408,7 +408,7 @@ export class Raft {
     this.trk.resetVotes();
     this.lead = NONE;
     this.state = StateType.PreCandidate;
-    this.info(`${this.id} became pre-candidate at term ${this.term}`);
+    this.info(`${idText(this.id)} became pre-candidate at term ${this.term}`);
   }
 
   private becomeLeader(): void {
@@ -424,7 +424,7 @@ export class Raft {
     // Raft §5.4.2 / §8: an entry of the new term, whose commit commits everything before it and lets
     // the leader learn the commit index (a precondition for serving reads).
     this.appendEntry([{ term: 0, index: 0, type: EntryType.Normal, data: EMPTY_BYTES }]);
-    this.info(`${this.id} became leader at term ${this.term}`);
+    this.info(`${idText(this.id)} became leader at term ${this.term}`);
   }
 
   /** Voter in the current configuration and not waiting for a snapshot to be applied. */
@@ -435,19 +435,19 @@ export class Raft {
 
   private hup(t: CampaignType): void {
     if (this.state === StateType.Leader) {
-      this.debug(`${this.id} ignoring MsgHup because already leader`);
+      this.debug(`${idText(this.id)} ignoring MsgHup because already leader`);
       return;
     }
     if (!this.promotable()) {
-      this.warn(`${this.id} is unpromotable and can not campaign`);
+      this.warn(`${idText(this.id)} is unpromotable and can not campaign`);
       return;
     }
     if (this.hasUnappliedConfChanges()) {
       // A config taking effect mid-election could make two leaders possible; apply first.
-      this.warn(`${this.id} cannot campaign at term ${this.term} since there are still pending configuration changes to apply`);
+      this.warn(`${idText(this.id)} cannot campaign at term ${this.term} since there are still pending configuration changes to apply`);
       return;
     }
-    this.info(`${this.id} is starting a new election at term ${this.term}`);
+    this.info(`${idText(this.id)} is starting a new election at term ${this.term}`);
     this.campaign(t);
   }
 
@@ -493,7 +493,7 @@ export class Raft {
         continue;
       }
       this.info(
-        `${this.id} [logterm: ${last.term}, index: ${last.index}] sent ${MessageType[voteMsg]} request to ${id} at term ${term}`,
+        `${idText(this.id)} [logterm: ${last.term}, index: ${last.index}] sent ${MessageType[voteMsg]} request to ${idText(id)} at term ${term}`,
       );
       this.send(
         newMessage({
@@ -509,8 +509,8 @@ export class Raft {
   }
 
   private poll(from: NodeId, t: MessageType, granted: boolean): ReturnType<ProgressTracker['tallyVotes']> {
-    if (granted) this.info(`${this.id} received ${MessageType[t]} from ${from} at term ${this.term}`);
-    else this.info(`${this.id} received ${MessageType[t]} rejection from ${from} at term ${this.term}`);
+    if (granted) this.info(`${idText(this.id)} received ${MessageType[t]} from ${idText(from)} at term ${this.term}`);
+    else this.info(`${idText(this.id)} received ${MessageType[t]} rejection from ${idText(from)} at term ${this.term}`);
     this.trk.recordVote(from, granted);
     return this.trk.tallyVotes();
   }
@@ -540,7 +540,7 @@ export class Raft {
       if (this.cfg.checkQuorum) this.step(newMessage({ type: MessageType.MsgCheckQuorum, from: this.id }));
       // A transfer that has not finished within an election timeout has failed (thesis §3.10).
       if (this.state === StateType.Leader && this.leadTransferee !== NONE) {
-        this.info(`${this.id} aborted leadership transfer to ${this.leadTransferee}: not done within an election timeout`);
+        this.info(`${idText(this.id)} aborted leadership transfer to ${idText(this.leadTransferee)}: not done within an election timeout`);
         this.abortLeaderTransfer();
       }
       // A leader that is no longer a voter keeps trying to hand over (maybe to another node).
@@ -576,7 +576,7 @@ export class Raft {
           // Thesis §4.2.3: a node that heard from a leader within the minimum election timeout does
           // not let a disruptive (e.g. removed or partitioned) node depose it.
           this.info(
-            `${this.id} [logterm: ${this.log.lastTerm()}, index: ${this.log.lastIndex()}, vote: ${this.vote}] ignored ${MessageType[m.type]} from ${m.from} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}: lease is not expired (remaining ticks: ${this.cfg.electionTick - this.electionElapsed})`,
+            `${idText(this.id)} [logterm: ${this.log.lastTerm()}, index: ${this.log.lastIndex()}, vote: ${idText(this.vote)}] ignored ${MessageType[m.type]} from ${idText(m.from)} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}: lease is not expired (remaining ticks: ${this.cfg.electionTick - this.electionElapsed})`,
           );
           return;
         }
@@ -586,7 +586,7 @@ export class Raft {
       } else if (m.type === MessageType.MsgPreVoteResp && !m.reject) {
         // A granted pre-vote carries the future term; we move there only when a quorum granted it.
       } else {
-        this.info(`${this.id} [term: ${this.term}] received a ${MessageType[m.type]} message with higher term from ${m.from} [term: ${m.term}]`);
+        this.info(`${idText(this.id)} [term: ${this.term}] received a ${MessageType[m.type]} message with higher term from ${idText(m.from)} [term: ${m.term}]`);
         const fromLeader = m.type === MessageType.MsgApp || m.type === MessageType.MsgHeartbeat || m.type === MessageType.MsgSnap;
         this.becomeFollower(m.term, fromLeader ? m.from : NONE);
       }
@@ -603,11 +603,11 @@ export class Raft {
         // The Raft paper's RequestVote reply carries currentTerm "for candidate to update itself".
         // etcd-io/raft ignores a stale MsgVote, but then a candidate whose term lags can stay one
         // step behind for good while another node keeps raising our term (test/sim/FOUND_BUGS.md #3).
-        this.info(`${this.id} [term: ${this.term}] rejected ${MessageType[m.type]} from ${m.from} [term: ${m.term}]: lower term`);
+        this.info(`${idText(this.id)} [term: ${this.term}] rejected ${MessageType[m.type]} from ${idText(m.from)} [term: ${m.term}]: lower term`);
         const type = m.type === MessageType.MsgVote ? MessageType.MsgVoteResp : MessageType.MsgPreVoteResp;
         this.send(newMessage({ type, to: m.from, term: this.term, reject: true, ...this.commitHint() }));
       } else {
-        this.debug(`${this.id} [term: ${this.term}] ignored a ${MessageType[m.type]} message with lower term from ${m.from} [term: ${m.term}]`);
+        this.debug(`${idText(this.id)} [term: ${this.term}] ignored a ${MessageType[m.type]} message with lower term from ${idText(m.from)} [term: ${m.term}]`);
       }
       return;
     }
@@ -650,7 +650,7 @@ export class Raft {
     if (canVote && this.log.isUpToDate({ index: m.index, term: m.logTerm })) {
       // The response carries the request's term: for a pre-vote that is the future term.
       this.info(
-        `${this.id} [logterm: ${last.term}, index: ${last.index}, vote: ${this.vote}] cast ${MessageType[m.type]} for ${m.from} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`,
+        `${idText(this.id)} [logterm: ${last.term}, index: ${last.index}, vote: ${idText(this.vote)}] cast ${MessageType[m.type]} for ${idText(m.from)} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`,
       );
       this.send(newMessage({ type: voteResponseType(m.type), to: m.from, term: m.term }));
       if (m.type === MessageType.MsgVote) {
@@ -659,14 +659,14 @@ export class Raft {
       }
     } else {
       this.info(
-        `${this.id} [logterm: ${last.term}, index: ${last.index}, vote: ${this.vote}] rejected ${MessageType[m.type]} from ${m.from} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`,
+        `${idText(this.id)} [logterm: ${last.term}, index: ${last.index}, vote: ${idText(this.vote)}] rejected ${MessageType[m.type]} from ${idText(m.from)} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`,
       );
       this.send(newMessage({ type: voteResponseType(m.type), to: m.from, term: this.term, reject: true, ...this.commitHint() }));
     }
   }
 
   private drop(reason: ProposalDropReason, detail: string): never {
-    this.debug(`${this.id} dropped proposal: ${reason} (${detail})`);
+    this.debug(`${idText(this.id)} dropped proposal: ${reason} (${detail})`);
     throw new ProposalDroppedError(reason, detail);
   }
 
@@ -680,7 +680,7 @@ export class Raft {
         // may be the only node that can tell the remaining voters the change is committed, and
         // without that they may be unable to elect anyone. It serves no lease-based reads meanwhile.
         if (this.isVoter() && !this.trk.quorumActive()) {
-          this.warn(`${this.id} stepped down to follower since quorum is not active`);
+          this.warn(`${idText(this.id)} stepped down to follower since quorum is not active`);
           this.becomeFollower(this.term, NONE);
           return;
         }
@@ -705,7 +705,7 @@ export class Raft {
 
     const pr = this.trk.progress.get(m.from);
     if (pr === undefined) {
-      this.debug(`${this.id} no progress available for ${m.from}`);
+      this.debug(`${idText(this.id)} no progress available for ${idText(m.from)}`);
       return;
     }
     switch (m.type) {
@@ -720,9 +720,9 @@ export class Raft {
         if (m.reject) {
           // The snapshot did not arrive: forget it, and probe (which will send a new one if still needed).
           pr.pendingSnapshot = 0;
-          this.debug(`${this.id} snapshot failed, resumed sending replication messages to ${m.from}`);
+          this.debug(`${idText(this.id)} snapshot failed, resumed sending replication messages to ${idText(m.from)}`);
         } else {
-          this.debug(`${this.id} snapshot succeeded, resumed sending replication messages to ${m.from}`);
+          this.debug(`${idText(this.id)} snapshot succeeded, resumed sending replication messages to ${idText(m.from)}`);
         }
         pr.becomeProbe();
         // Wait for the follower's answer (or a heartbeat response) before probing: it may still be
@@ -732,7 +732,7 @@ export class Raft {
       case MessageType.MsgUnreachable:
         // The transport failed to deliver: stop streaming optimistically; one probe per heartbeat.
         if (pr.state === 'replicate') pr.becomeProbe();
-        this.debug(`${this.id} failed to send message to ${m.from} because it is unreachable`);
+        this.debug(`${idText(this.id)} failed to send message to ${idText(m.from)} because it is unreachable`);
         return;
       case MessageType.MsgTransferLeader:
         this.handleTransferLeader(m, pr);
@@ -743,14 +743,14 @@ export class Raft {
   }
 
   private handleProposal(m: Message): void {
-    invariant(m.entries.length > 0, `${this.id} stepped an empty MsgProp`);
+    invariant(m.entries.length > 0, `${idText(this.id)} stepped an empty MsgProp`);
     const local = m.from === this.id;
     if (!this.isVoter()) {
       // Removed (or demoted) while leading: this node is handing leadership over; accept nothing new.
-      this.drop('not-a-member', `${this.id} is not a voter of the configuration`);
+      this.drop('not-a-member', `${idText(this.id)} is not a voter of the configuration`);
     }
     if (this.leadTransferee !== NONE) {
-      this.drop('leader-transfer', `transfer to ${this.leadTransferee} in progress`);
+      this.drop('leader-transfer', `transfer to ${idText(this.leadTransferee)} in progress`);
     }
     let pending = this.pendingConfIndex;
     const lastIndex = this.log.lastIndex();
@@ -763,7 +763,7 @@ export class Raft {
       }
       if (local) this.drop(refusal.reason, refusal.detail);
       // A forwarded batch keeps its other entries; the refused change becomes a no-op entry.
-      this.info(`${this.id} ignoring conf change proposed by ${m.from}: ${refusal.detail}`);
+      this.info(`${idText(this.id)} ignoring conf change proposed by ${idText(m.from)}: ${refusal.detail}`);
       return { term: 0, index: 0, type: EntryType.Normal, data: EMPTY_BYTES };
     });
     if (!this.increaseUncommittedSize(entries)) {
@@ -822,13 +822,13 @@ export class Raft {
     pr.recentActive = true;
     pr.lastHeardTick = this.ticks;
     if (m.reject) {
-      this.debug(`${this.id} received MsgAppResp(rejected, hint: (index ${m.rejectHint}, term ${m.logTerm})) from ${m.from} for index ${m.index}`);
+      this.debug(`${idText(this.id)} received MsgAppResp(rejected, hint: (index ${m.rejectHint}, term ${m.logTerm})) from ${idText(m.from)} for index ${m.index}`);
       // The follower told us its last entry that may match (rejectHint) and that entry's term. Skip
       // back over every entry of ours with a higher term: none of them can match (thesis §5.3).
       let nextProbeIndex = m.rejectHint;
       if (m.logTerm > 0) nextProbeIndex = this.log.findConflictByTerm(m.rejectHint, m.logTerm).index;
       if (pr.maybeDecrTo(m.index, nextProbeIndex)) {
-        this.debug(`${this.id} decreased progress of ${m.from} to [match: ${pr.match}, next: ${pr.next}]`);
+        this.debug(`${idText(this.id)} decreased progress of ${idText(m.from)} to [match: ${pr.match}, next: ${pr.next}]`);
         if (pr.state === 'replicate') pr.becomeProbe();
         this.sendAppend(m.from);
       }
@@ -843,7 +843,7 @@ export class Raft {
       case 'snapshot':
         // Whatever index the follower ended up at, it can continue from the log if we still have it.
         if (pr.match + 1 >= this.log.firstIndex()) {
-          this.debug(`${this.id} recovered from needing snapshot, resumed sending replication messages to ${m.from}`);
+          this.debug(`${idText(this.id)} recovered from needing snapshot, resumed sending replication messages to ${idText(m.from)}`);
           pr.becomeProbe();
           pr.becomeReplicate();
         }
@@ -858,7 +858,7 @@ export class Raft {
     // decided once per Ready, so a batch of acknowledgements yields one MsgApp per follower.
     this.bcastAppend();
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
-      this.info(`${this.id} sent MsgTimeoutNow to ${m.from} after received MsgAppResp`);
+      this.info(`${idText(this.id)} sent MsgTimeoutNow to ${idText(m.from)} after received MsgAppResp`);
       this.sendTimeoutNow(m.from);
     }
   }
@@ -888,30 +888,30 @@ export class Raft {
 
   private handleTransferLeader(m: Message, pr: Progress): void {
     if (pr.isLearner) {
-      this.debug(`${this.id} is learner. Ignored transferring leadership`);
+      this.debug(`${idText(this.id)} is learner. Ignored transferring leadership`);
       return;
     }
     const transferee = m.from;
     const previous = this.leadTransferee;
     if (previous !== NONE) {
       if (previous === transferee) {
-        this.info(`${this.id} [term ${this.term}] transfer leadership to ${transferee} is in progress, ignores request to same node ${transferee}`);
+        this.info(`${idText(this.id)} [term ${this.term}] transfer leadership to ${transferee} is in progress, ignores request to same node ${transferee}`);
         return;
       }
       this.abortLeaderTransfer();
-      this.info(`${this.id} [term ${this.term}] abort previous transferring leadership to ${previous}`);
+      this.info(`${idText(this.id)} [term ${this.term}] abort previous transferring leadership to ${previous}`);
     }
     if (transferee === this.id) {
-      this.debug(`${this.id} is already leader. Ignored transferring leadership to self`);
+      this.debug(`${idText(this.id)} is already leader. Ignored transferring leadership to self`);
       return;
     }
-    this.info(`${this.id} [term ${this.term}] starts to transfer leadership to ${transferee}`);
+    this.info(`${idText(this.id)} [term ${this.term}] starts to transfer leadership to ${transferee}`);
     // The transfer must finish within one election timeout, counted from now.
     this.electionElapsed = 0;
     this.leadTransferee = transferee;
     if (pr.match === this.log.lastIndex()) {
       this.sendTimeoutNow(transferee);
-      this.info(`${this.id} sends MsgTimeoutNow to ${transferee} immediately as ${transferee} already has up-to-date log`);
+      this.info(`${idText(this.id)} sends MsgTimeoutNow to ${transferee} immediately as ${transferee} already has up-to-date log`);
     } else {
       this.sendAppend(transferee);
     }
@@ -941,7 +941,7 @@ export class Raft {
     }
     if (this.leadTransferee === target) return;
     this.abortLeaderTransfer();
-    this.info(`${this.id} [term ${this.term}] starts to transfer leadership to ${target}`);
+    this.info(`${idText(this.id)} [term ${this.term}] starts to transfer leadership to ${target}`);
     this.electionElapsed = 0;
     this.leadTransferee = target;
     const pr = this.trk.progress.get(target)!;
@@ -1018,7 +1018,7 @@ export class Raft {
     const myVoteResp = this.state === StateType.PreCandidate ? MessageType.MsgPreVoteResp : MessageType.MsgVoteResp;
     switch (m.type) {
       case MessageType.MsgProp:
-        return this.drop('no-leader', `${this.id} is campaigning at term ${this.term}`);
+        return this.drop('no-leader', `${idText(this.id)} is campaigning at term ${this.term}`);
       case MessageType.MsgApp:
         this.becomeFollower(m.term, m.from);
         this.handleAppendEntries(m);
@@ -1032,7 +1032,7 @@ export class Raft {
         this.handleSnapshot(m);
         return;
       case MessageType.MsgTimeoutNow:
-        this.debug(`${this.id} [term ${this.term} state ${StateType[this.state]}] ignored MsgTimeoutNow from ${m.from}`);
+        this.debug(`${idText(this.id)} [term ${this.term} state ${StateType[this.state]}] ignored MsgTimeoutNow from ${idText(m.from)}`);
         return;
       default:
         if (m.type !== myVoteResp) return;
@@ -1044,7 +1044,7 @@ export class Raft {
       this.log.commitTo(m.commit);
     }
     const { granted, rejected, result } = this.poll(m.from, m.type, !m.reject);
-    this.info(`${this.id} has received ${granted} ${MessageType[m.type]} votes and ${rejected} vote rejections`);
+    this.info(`${idText(this.id)} has received ${granted} ${MessageType[m.type]} votes and ${rejected} vote rejections`);
     if (result === 'won') {
       if (this.state === StateType.PreCandidate) {
         this.campaign('election');
@@ -1065,7 +1065,7 @@ export class Raft {
     switch (m.type) {
       case MessageType.MsgProp:
         if (this.lead === NONE) this.drop('no-leader', `no leader at term ${this.term}`);
-        if (this.cfg.disableProposalForwarding) this.drop('forwarding-disabled', `not forwarding to leader ${this.lead} at term ${this.term}`);
+        if (this.cfg.disableProposalForwarding) this.drop('forwarding-disabled', `not forwarding to leader ${idText(this.lead)} at term ${this.term}`);
         this.send({ ...m, to: this.lead, term: 0 });
         return;
       case MessageType.MsgApp:
@@ -1089,7 +1089,7 @@ export class Raft {
       case MessageType.MsgTimeoutNow:
         // Thesis §3.10: the transferee campaigns at once. No pre-vote: we know there is no partition
         // (the leader asked), so the extra round trip would only slow the transfer.
-        this.info(`${this.id} [term ${this.term}] received MsgTimeoutNow from ${m.from} and starts an election to get leadership`);
+        this.info(`${idText(this.id)} [term ${this.term}] received MsgTimeoutNow from ${idText(m.from)} and starts an election to get leadership`);
         this.hup('transfer');
         return;
       case MessageType.MsgReadIndex:
@@ -1097,7 +1097,7 @@ export class Raft {
         return;
       case MessageType.MsgReadIndexResp:
         if (m.entries.length !== 1) {
-          this.error(`${this.id} invalid format of MsgReadIndexResp from ${m.from}, entries count: ${m.entries.length}`);
+          this.error(`${idText(this.id)} invalid format of MsgReadIndexResp from ${idText(m.from)}, entries count: ${m.entries.length}`);
           return;
         }
         this.readStates.push({ index: m.index, requestCtx: m.entries[0]!.data });
@@ -1110,7 +1110,7 @@ export class Raft {
   /** Passes a request a client made here on to the leader (dropped, for a retry, if none is known). */
   private forwardToLeader(m: Message, what: string): void {
     if (this.lead === NONE) {
-      this.info(`${this.id} no leader at term ${this.term}; dropping ${what} msg`);
+      this.info(`${idText(this.id)} no leader at term ${this.term}; dropping ${what} msg`);
       return;
     }
     this.send({ ...m, to: this.lead, term: 0 });
@@ -1132,7 +1132,7 @@ export class Raft {
     // largest index <= m.index whose term is <= m.logTerm (nothing above it can match), and its term.
     const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
     this.debug(
-      `${this.id} [logterm: ${this.log.termOrZero(m.index)}, index: ${m.index}] rejected MsgApp [logterm: ${m.logTerm}, index: ${m.index}] from ${m.from}`,
+      `${idText(this.id)} [logterm: ${this.log.termOrZero(m.index)}, index: ${m.index}] rejected MsgApp [logterm: ${m.logTerm}, index: ${m.index}] from ${idText(m.from)}`,
     );
     this.send(
       newMessage({ type: MessageType.MsgAppResp, to: m.from, index: m.index, reject: true, rejectHint: hint.index, logTerm: hint.term }),
@@ -1146,13 +1146,13 @@ export class Raft {
 
   private handleSnapshot(m: Message): void {
     const s = m.snapshot;
-    invariant(s !== undefined, `${this.id} received MsgSnap without a snapshot from ${m.from}`);
+    invariant(s !== undefined, `${idText(this.id)} received MsgSnap without a snapshot from ${idText(m.from)}`);
     const { index, term } = s.metadata;
     if (this.restore(s)) {
-      this.info(`${this.id} [commit: ${this.log.committed}] restored snapshot [index: ${index}, term: ${term}]`);
+      this.info(`${idText(this.id)} [commit: ${this.log.committed}] restored snapshot [index: ${index}, term: ${term}]`);
       this.send(newMessage({ type: MessageType.MsgAppResp, to: m.from, index: this.log.lastIndex() }));
     } else {
-      this.info(`${this.id} [commit: ${this.log.committed}] ignored snapshot [index: ${index}, term: ${term}]`);
+      this.info(`${idText(this.id)} [commit: ${this.log.committed}] ignored snapshot [index: ${index}, term: ${term}]`);
       this.send(newMessage({ type: MessageType.MsgAppResp, to: m.from, index: this.log.committed }));
     }
   }
@@ -1164,17 +1164,17 @@ export class Raft {
     if (this.state !== StateType.Follower) {
       // Only a leader can get here (others became followers on MsgSnap), and a leader of this term
       // never gets a snapshot from another leader of the same term: defend by forcing a new election.
-      this.warn(`${this.id} attempted to restore snapshot as leader; should never happen`);
+      this.warn(`${idText(this.id)} attempted to restore snapshot as leader; should never happen`);
       this.becomeFollower(this.term + 1, NONE);
       return false;
     }
     if (this.log.matchTerm(index, term)) {
       // Our log already holds the snapshot's last entry: the snapshot only tells us it is committed.
-      this.info(`${this.id} [commit: ${this.log.committed}] fast-forwarded commit to snapshot [index: ${index}, term: ${term}]`);
+      this.info(`${idText(this.id)} [commit: ${this.log.committed}] fast-forwarded commit to snapshot [index: ${index}, term: ${term}]`);
       this.log.commitTo(index);
       return false;
     }
-    this.info(`${this.id} starts to restore snapshot [index: ${index}, term: ${term}]`);
+    this.info(`${idText(this.id)} starts to restore snapshot [index: ${index}, term: ${term}]`);
     this.log.restore(s);
     // Everything we held is replaced; acks queued for the old log no longer hold.
     this.dropAcksFrom(0);
@@ -1213,7 +1213,7 @@ export class Raft {
     this.trk.config = next.config;
     this.trk.progress = next.progress;
     const cs = this.trk.confState();
-    this.info(`${this.id} switched to configuration ${describeConfState(cs)}`);
+    this.info(`${idText(this.id)} switched to configuration ${describeConfState(cs)}`);
     if (this.state !== StateType.Leader || cs.voters.length === 0) return cs;
     // The new quorum may already have acknowledged more; newly added nodes are probed right away.
     if (this.maybeCommit()) this.releasePendingReadIndexMessages();
@@ -1225,7 +1225,7 @@ export class Raft {
       // committed still needs this node's vote (its applied configuration includes it), and this node
       // may refuse it because its log is longer. Handing leadership to a caught-up voter avoids that:
       // the transferee's log equals ours, so we vote for it, whatever configuration it applied.
-      this.info(`${this.id} is no longer a voter: handing leadership over`);
+      this.info(`${idText(this.id)} is no longer a voter: handing leadership over`);
       this.handOffLeadership();
     }
     return cs;
@@ -1249,11 +1249,11 @@ export class Raft {
           entries: [{ term: 0, index: 0, type: EntryType.ConfChangeV2, data: encodeConfChangeV2(leaveJointConfChange()) }],
         }),
       );
-      this.info(`${this.id} initiating automatic transition out of joint configuration ${describeConfState(this.trk.confState())}`);
+      this.info(`${idText(this.id)} initiating automatic transition out of joint configuration ${describeConfState(this.trk.confState())}`);
     } catch (err) {
       if (!(err instanceof ProposalDroppedError)) throw err;
       // Retried on a later advance (e.g. after a leadership transfer ends).
-      this.debug(`${this.id} not initiating automatic transition out of joint configuration: ${err.message}`);
+      this.debug(`${idText(this.id)} not initiating automatic transition out of joint configuration: ${err.message}`);
     }
   }
 
@@ -1262,10 +1262,10 @@ export class Raft {
 
   private checkInvariants(): void {
     const log = this.log;
-    invariant(log.applied <= log.committed, () => `${this.id}: applied ${log.applied} > committed ${log.committed}`);
-    invariant(log.committed <= log.lastIndex(), () => `${this.id}: committed ${log.committed} > last index ${log.lastIndex()}`);
-    invariant(this.state !== StateType.Leader || this.lead === this.id, () => `${this.id}: leader whose lead is ${this.lead}`);
-    invariant(this.state !== StateType.Candidate || this.vote === this.id, () => `${this.id}: candidate that voted for ${this.vote}`);
+    invariant(log.applied <= log.committed, () => `${idText(this.id)}: applied ${log.applied} > committed ${log.committed}`);
+    invariant(log.committed <= log.lastIndex(), () => `${idText(this.id)}: committed ${log.committed} > last index ${log.lastIndex()}`);
+    invariant(this.state !== StateType.Leader || this.lead === this.id, () => `${idText(this.id)}: leader whose lead is ${idText(this.lead)}`);
+    invariant(this.state !== StateType.Candidate || this.vote === this.id, () => `${idText(this.id)}: candidate that voted for ${idText(this.vote)}`);
   }
 
   private debug(msg: string): void {

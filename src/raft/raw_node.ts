@@ -23,7 +23,7 @@ import type { ProgressStatus, Ready, Status } from './ready.js';
 import { hardStatesEqual, isEmptyHardState } from './storage.js';
 import type { ConfChangeV2, ConfState, HardState, Message, NodeId, SoftState } from './types.js';
 import { EntryType, MessageType, StateType } from './types.js';
-import { isLocalMessage, isResponseMessage, payloadSize } from './util.js';
+import { isLocalMessage, isResponseMessage, payloadSize, idText } from './util.js';
 
 function softStatesEqual(a: SoftState, b: SoftState): boolean {
   return a.lead === b.lead && a.raftState === b.raftState;
@@ -41,7 +41,7 @@ function coalesceProposals(msgs: Message[]): Message[] {
       out.push(m);
       continue;
     }
-    const key = `${m.to}/${m.from}`;
+    const key = `${idText(m.to)}/${idText(m.from)}`;
     const at = firstAt.get(key);
     if (at === undefined) {
       firstAt.set(key, out.length);
@@ -118,7 +118,7 @@ export class RawNode {
    */
   step(m: Message): void {
     if (isLocalMessage(m.type)) throw new StepLocalMessageError(`raft: cannot step local message ${MessageType[m.type]} from the network`);
-    invariant(m.to === this.raft.id, () => `message for ${m.to} delivered to ${this.raft.id}`);
+    invariant(m.to === this.raft.id, () => `message for ${idText(m.to)} delivered to ${idText(this.raft.id)}`);
     if (isResponseMessage(m.type) && !this.raft.trk.progress.has(m.from)) return;
     try {
       this.raft.step(m);

@@ -88,3 +88,8 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** A node id as logs show it: lowercase hex, as etcd prints member ids. */
+export function idText(id: NodeId): string {
+  return id.toString(16);
+}
