@@ -440,7 +440,9 @@ export class RaftConsensus implements Consensus {
     // Committed entries this member already holds durably can be applied while this Ready's own
     // entries are written; those arriving in this Ready are applied after their fsync. A conf change
     // waits too: a member must not act on a configuration whose commit it could still forget.
-    const durableLast = rd.snapshot ? 0 : this.storage.lastIndex();
+    // Entries from rd.entries[0] on are replaced by this write: what is held there now is not them.
+    const overwrittenFrom = rd.entries.length > 0 ? rd.entries[0]!.index : Number.POSITIVE_INFINITY;
+    const durableLast = rd.snapshot ? 0 : Math.min(this.storage.lastIndex(), overwrittenFrom - 1);
     const firstLate = rd.committedEntries.findIndex((e) => e.index > durableLast || e.type === EntryType.ConfChangeV2);
     const applyNow = firstLate < 0 ? rd.committedEntries : rd.committedEntries.slice(0, firstLate);
     const applyLater = firstLate < 0 ? [] : rd.committedEntries.slice(firstLate);
