@@ -1,12 +1,13 @@
 /**
  * Deliberate bugs by name, for the teeth tests and `--bug`: three in the core (its test switches)
- * and two in the simulator's own host loop. Each one breaks exactly one safety rule.
+ * and five in the simulator's own host loops (each bug runs the loop it belongs to). Each one
+ * breaks exactly one safety rule.
  */
 import { raftTestBugs, resetRaftTestBugs, type RaftTestBug } from '../../src/raft/testing_bugs.js';
 import type { DriverBugs } from './options.js';
 
 const CORE_BUGS: readonly RaftTestBug[] = ['doubleVote', 'commitPreviousTermByCounting', 'readIndexWithoutHeartbeat'];
-const DRIVER_BUGS: readonly (keyof DriverBugs)[] = ['hardStateAfterSend', 'applyUncommitted'];
+const DRIVER_BUGS: readonly (keyof DriverBugs)[] = ['hardStateAfterSend', 'applyUncommitted', 'earlySendAll', 'earlyApplyUndurable', 'earlyApplyOverwritten'];
 
 export const BUG_NAMES: readonly string[] = [...CORE_BUGS, ...DRIVER_BUGS];
 

@@ -5,7 +5,7 @@
  * Violation naming the invariant, so a failing seed reports which rule of Raft broke.
  */
 import type { ConfState, Entry, HardState, Message, NodeId, Snapshot } from '../../src/raft/types.js';
-import { MessageType } from '../../src/raft/types.js';
+import { MessageType, StateType } from '../../src/raft/types.js';
 import { decodePut, ToyKv, type PutCommand } from './kv.js';
 import { hashBytes } from './hash.js';
 import type { SimDisk } from './disk.js';
@@ -57,6 +57,13 @@ export interface CheckCounts {
   writesAcked: number;
   leadersElected: number;
 }
+
+/**
+ * What a leader may send before its own write of the same Ready is durable (Raft thesis §10.2.1):
+ * its appends, heartbeats and snapshots vouch for nothing its disk must back, because its own
+ * acknowledgement is stepped only after the write. Everything else leaves after the write.
+ */
+export const LEADER_EARLY_MESSAGE_TYPES: ReadonlySet<MessageType> = new Set([MessageType.MsgApp, MessageType.MsgHeartbeat, MessageType.MsgSnap]);
 
 export function entryHash(e: Entry): number {
   return hashBytes(e.data, 0x811c9dc5 ^ e.type);
@@ -264,9 +271,11 @@ export class Ghost {
   /**
    * Durability before communication: a message may only vouch for what is already in the
    * sender's durable image — its term, its vote (a grant, or a candidate's own vote) and the
-   * entries an append ack claims.
+   * entries an append ack claims. `early` is set for a message sent before its Ready was persisted
+   * (with the sender's role then): only a leader's appends, heartbeats and snapshots may be — and
+   * even they must carry a durable term. (Pre-votes vouch for nothing, early or not.)
    */
-  onSend(node: NodeId, m: Message, disk: SimDisk, termAt: TermLookup): void {
+  onSend(node: NodeId, m: Message, disk: SimDisk, termAt: TermLookup, early?: { role: StateType }): void {
     this.counts.messagesChecked++;
     if (m.type === MessageType.MsgPreVote || m.type === MessageType.MsgPreVoteResp) return;
     const hs = disk.durableRaft().hardState;
@@ -292,6 +301,12 @@ export class Ghost {
         );
       }
     }
+    this.checkEarly(node, m, early);
+  }
+
+  private checkEarly(node: NodeId, m: Message, early: { role: StateType } | undefined): void {
+    if (early === undefined || (early.role === StateType.Leader && LEADER_EARLY_MESSAGE_TYPES.has(m.type))) return;
+    violated('durability-before-send', `n${node} (${StateType[early.role]}) sends ${MessageType[m.type]} to n${m.to} before its Ready is persisted`);
   }
 
   /** A term never goes back, and a vote cast in a term is never changed. */

@@ -1,8 +1,10 @@
 /**
  * One simulated member: the real RawNode over a MemoryLogStorage, the toy KV, a simulated disk and
- * the host loop of the contract — persist (one sync) → send → apply → advance — with a crash
- * possible at each of its steps. A crash throws away everything but the disk's durable image;
- * restart rebuilds the node from that image alone, as a real process boots.
+ * a host loop — the contract's (persist, one sync → send → apply → advance) or the server's
+ * (RaftConsensus.handleReady: a leader's appends leave before the write, committed entries already
+ * durable here are applied before it) — with a crash possible at each of its steps. A crash throws
+ * away everything but the disk's durable image; restart rebuilds the node from that image alone, as
+ * a real process boots.
  */
 import { invariant } from '../../src/base/assert.js';
 import { SeededRand } from '../../src/base/rand.js';
@@ -16,22 +18,38 @@ import {
 import type { ConfChangeV2, ConfState, Entry, HardState, Message, NodeId, ReadState, Snapshot } from '../../src/raft/types.js';
 import { ConfChangeType, EntryType, StateType } from '../../src/raft/types.js';
 import { Choices } from './choices.js';
-import { copyConfState, emptyConfState, SimDisk } from './disk.js';
-import type { Ghost, TermLookup } from './ghost.js';
+import { copyConfState, emptyConfState, SimDisk, type RaftImage } from './disk.js';
+import { LEADER_EARLY_MESSAGE_TYPES, violated, type Ghost, type TermLookup } from './ghost.js';
 import { decodePut, ToyKv, type KvJson } from './kv.js';
 import { copyEntry, copySnapshot } from './network.js';
-import type { DriverBugs, WorldConfig } from './options.js';
+import type { DriverBugs, HostLoop, WorldConfig } from './options.js';
 import type { Trace } from './trace.js';
 import { describeMessage } from './describe.js';
 
-export type CrashPoint = 'before-persist' | 'after-persist' | 'after-send' | 'mid-apply';
-export const CRASH_POINTS: readonly CrashPoint[] = ['before-persist', 'after-persist', 'after-send', 'mid-apply'];
+export type CrashPoint = 'before-persist' | 'after-early-send' | 'mid-early-apply' | 'after-persist' | 'after-send' | 'mid-apply';
+
+/** Where each host loop can crash, in the order it passes them (the server loop has two more steps). */
+export const CRASH_POINTS: Readonly<Record<HostLoop, readonly CrashPoint[]>> = {
+  plain: ['before-persist', 'after-persist', 'after-send', 'mid-apply'],
+  server: ['before-persist', 'after-early-send', 'mid-early-apply', 'after-persist', 'after-send', 'mid-apply'],
+};
 
 export type NodeState = 'up' | 'down' | 'stopped';
+
+/** How often the server loop took its shortcuts (so a green run shows they were exercised). */
+export interface ServerLoopStats {
+  /** A leader's messages sent before its Ready was persisted. */
+  earlyMessages: number;
+  /** Committed entries applied before the Ready was persisted. */
+  earlyApplied: number;
+  /** Readys whose commit-only hard state was not written. */
+  commitOnlySkipped: number;
+}
 
 /** What a node needs from the world around it. */
 export interface NodeHost {
   readonly ghost: Ghost;
+  readonly serverLoop: ServerLoopStats;
   readonly trace: Trace;
   readonly cfg: WorldConfig;
   readonly bugs: DriverBugs;
@@ -114,6 +132,7 @@ export class SimNode {
     storage.append(img.entries.map(copyEntry));
     storage.setHardState({ ...img.hardState });
     const sm = this.disk.durableStateMachine();
+    this.checkAppliedIsDurable(img, sm.kv.applied);
     if (snapIndex > sm.kv.applied) {
       this.loadSnapshotState(img.snapshot);
     } else {
@@ -149,6 +168,26 @@ export class SimNode {
     this.removedSelf = false;
     this.knowsRemoved = !membersOf(this.confState).has(this.id) && this.removed.has(this.id);
     this.host.trace.line(this.host.now(), () => `n${this.id} BOOT #${this.incarnation} ${hs(img.hardState)} snap=${snapIndex} last=${this.storage.lastIndex()} applied=${this.kv.applied} conf=${conf(this.confState)}`);
+  }
+
+  /**
+   * Whatever the state machine applied must be in the durable log as committed: entries up to the
+   * durable commit were checked when committed, the ones above it are compared with the canonical
+   * log here. (The core replays the log up to the applied index at boot.)
+   */
+  private checkAppliedIsDurable(img: Readonly<RaftImage>, applied: number): void {
+    const snapIndex = img.snapshot.metadata.index;
+    const durableLast = snapIndex + img.entries.length;
+    if (applied > durableLast) {
+      violated('state-machine-safety', `n${this.id} boots with its state machine at index ${applied} beyond its durable log (last index ${durableLast}): it applied entries before persisting them`);
+    }
+    for (let i = Math.max(snapIndex, img.hardState.commit) + 1; i <= applied; i++) {
+      const held = img.entries[i - snapIndex - 1]!.term;
+      const committed = this.host.ghost.canonicalTerm(i);
+      if (held !== committed) {
+        violated('state-machine-safety', `n${this.id} boots with its state machine at index ${applied}, but its durable log holds term ${held} at index ${i}, where term ${committed} is committed: it applied an entry before persisting it`);
+      }
+    }
   }
 
   private loadSnapshotState(snap: Snapshot): void {
@@ -201,13 +240,14 @@ export class SimNode {
     return this.state === 'up';
   }
 
-  /** The node's log as the checkers read it: storage first, then what a Ready is about to add. */
+  /**
+   * The node's log as the checkers read it: storage first, then what a Ready is about to make of it
+   * (its snapshot replaces the log, its entries overwrite from their first index).
+   */
   private termLookup(rd?: Ready): TermLookup {
     return (index) => {
-      if (rd !== undefined && rd.entries.length > 0) {
-        const first = rd.entries[0]!.index;
-        if (index >= first) return rd.entries[index - first]?.term;
-      }
+      const incoming = this.incoming(index, rd);
+      if (incoming !== 'storage') return incoming?.term;
       // Bounds first: a thrown storage error costs a stack trace, and this runs for every message.
       const storage = this.storage;
       if (index < storage.firstIndex() - 1 || index > storage.lastIndex()) return undefined;
@@ -215,10 +255,24 @@ export class SimNode {
     };
   }
 
-  private entryAt(index: number): Entry | undefined {
+  private entryAt(index: number, rd?: Ready): Entry | undefined {
+    const incoming = this.incoming(index, rd);
+    if (incoming !== 'storage') return incoming !== undefined && 'data' in incoming ? incoming : undefined;
     const storage = this.storage;
     if (index < storage.firstIndex() || index > storage.lastIndex()) return undefined;
     return storage.entries(index, index + 1, Number.MAX_SAFE_INTEGER)[0];
+  }
+
+  /** What `rd` puts at `index` (an entry, only a term for its snapshot's index, or nothing); 'storage' if it leaves it alone. */
+  private incoming(index: number, rd: Ready | undefined): Entry | { term: number } | undefined | 'storage' {
+    if (rd === undefined) return 'storage';
+    if (rd.entries.length > 0) {
+      const first = rd.entries[0]!.index;
+      if (index >= first) return rd.entries[index - first];
+    }
+    if (rd.snapshot === undefined) return 'storage';
+    const snap = rd.snapshot.metadata;
+    return index === snap.index ? { term: snap.term } : undefined;
   }
 
   /** The host loop. Runs until the core has nothing more to say or the node crashes. */
@@ -229,31 +283,12 @@ export class SimNode {
       const crashAt = this.armedCrash;
       this.armedCrash = undefined;
       if (crashAt === 'before-persist') return this.crash(crashAt);
-      const bugs = this.host.bugs;
-      if (bugs.hardStateAfterSend) {
-        this.persist(rd, false);
-        if (crashAt === 'after-persist') return this.crash(crashAt);
-        this.sendAll(rd.messages);
-        if (crashAt === 'after-send') return this.crash(crashAt);
-        this.persistHardState(rd);
-      } else {
-        this.persist(rd, true);
-        if (crashAt === 'after-persist') return this.crash(crashAt);
-        this.sendAll(rd.messages);
-        if (crashAt === 'after-send') return this.crash(crashAt);
-      }
-      if (rd.snapshot !== undefined) this.applySnapshot(rd.snapshot);
-      const toApply = bugs.applyUncommitted ? rd.entries : rd.committedEntries;
-      const stopAfter = crashAt === 'mid-apply' ? this.local.range(0, toApply.length) : toApply.length;
-      for (let i = 0; i < stopAfter; i++) this.applyEntry(toApply[i]!);
-      if (crashAt === 'mid-apply') {
-        // The state machine may have flushed part of the batch before the process died.
-        if (this.local.chance(0.5)) this.flushStateMachine();
-        return this.crash(crashAt);
-      }
+      this.learnCommit(rd);
+      const survived = this.host.cfg.hostLoop === 'server' ? this.serverIteration(rd, crashAt) : this.plainIteration(rd, crashAt);
+      if (!survived) return;
       if (rd.readStates.length > 0) this.host.onReadStates(this, rd.readStates);
       this.raw.advance(rd);
-      if (toApply.length > 0 && this.local.chance(this.host.cfg.stateMachineFlushRate)) this.flushStateMachine();
+      if (this.toApply(rd).length > 0 && this.local.chance(this.host.cfg.stateMachineFlushRate)) this.flushStateMachine();
       this.maybeSnapshot();
       this.host.afterApply(this);
       if (this.removedSelf && !this.knowsRemoved) {
@@ -261,6 +296,102 @@ export class SimNode {
         this.host.onRemovedSelf(this);
       }
     }
+  }
+
+  /** The contract's loop: persist (one sync) → send → apply. False when the node crashed. */
+  private plainIteration(rd: Ready, crashAt: CrashPoint | undefined): boolean {
+    const bugs = this.host.bugs;
+    this.persist(rd, !bugs.hardStateAfterSend);
+    if (crashAt === 'after-persist') return this.crashed(crashAt);
+    this.sendAll(rd.messages);
+    if (crashAt === 'after-send') return this.crashed(crashAt);
+    if (bugs.hardStateAfterSend) this.persistHardState(rd);
+    if (rd.snapshot !== undefined) this.applySnapshot(rd.snapshot);
+    return this.applyBatch(this.toApply(rd), crashAt === 'mid-apply' ? crashAt : undefined);
+  }
+
+  /**
+   * RaftConsensus.handleReady's loop: a leader's appends, heartbeats and snapshots leave first;
+   * committed entries this node already holds durably (up to the first conf change, and not with a
+   * snapshot) are applied before the write, the rest after it and after the other messages; a
+   * commit-only hard state is not written. False when the node crashed.
+   */
+  private serverIteration(rd: Ready, crashAt: CrashPoint | undefined): boolean {
+    const role = this.role;
+    const leaves = (m: Message) => this.host.bugs.earlySendAll === true || (role === StateType.Leader && LEADER_EARLY_MESSAGE_TYPES.has(m.type));
+    const early = rd.messages.filter(leaves);
+    this.host.serverLoop.earlyMessages += early.length;
+    this.sendAll(early, { role });
+    if (crashAt === 'after-early-send') return this.crashed(crashAt);
+    const durableLast = this.durableBeforeWrite(rd);
+    const committed = rd.committedEntries;
+    let split = committed.findIndex((e) => e.index > durableLast || e.type === EntryType.ConfChangeV2);
+    if (split < 0) split = committed.length;
+    this.host.serverLoop.earlyApplied += split;
+    if (!this.applyBatch(committed.slice(0, split), crashAt === 'mid-early-apply' ? crashAt : undefined)) return false;
+    const writes = rd.snapshot !== undefined || rd.entries.length > 0 || (rd.hardState !== undefined && rd.mustSync);
+    if (writes) {
+      this.persist(rd, true);
+    } else if (rd.hardState !== undefined) {
+      // Only the commit index changed: kept in memory, never written (a crash forgets it).
+      this.storage.setHardState({ ...rd.hardState });
+      this.host.serverLoop.commitOnlySkipped++;
+    }
+    if (crashAt === 'after-persist') return this.crashed(crashAt);
+    this.sendAll(rd.messages.filter((m) => !leaves(m)));
+    if (crashAt === 'after-send') return this.crashed(crashAt);
+    if (rd.snapshot !== undefined) this.applySnapshot(rd.snapshot);
+    return this.applyBatch(committed.slice(split), crashAt === 'mid-apply' ? crashAt : undefined);
+  }
+
+  /**
+   * The last index whose entry this node holds durably and this Ready leaves in place: none with a
+   * snapshot, and not past the first entry the Ready overwrites. (RaftConsensus.handleReady still
+   * takes storage.lastIndex() alone, FOUND_BUGS.md #5; `--bug earlyApplyOverwritten` runs that.)
+   */
+  private durableBeforeWrite(rd: Ready): number {
+    const bugs = this.host.bugs;
+    if (bugs.earlyApplyUndurable === true) return Infinity;
+    if (rd.snapshot !== undefined) return 0;
+    const last = this.storage.lastIndex();
+    if (rd.entries.length === 0 || bugs.earlyApplyOverwritten === true) return last;
+    return Math.min(last, rd.entries[0]!.index - 1);
+  }
+
+  private toApply(rd: Ready): readonly Entry[] {
+    return this.host.bugs.applyUncommitted ? rd.entries : rd.committedEntries;
+  }
+
+  /** Applies `entries` in order, or (crashing midway) a prefix of them and then crashes. */
+  private applyBatch(entries: readonly Entry[], crashMidway: 'mid-apply' | 'mid-early-apply' | undefined): boolean {
+    const stopAfter = crashMidway !== undefined ? this.local.range(0, entries.length) : entries.length;
+    for (let i = 0; i < stopAfter; i++) this.applyEntry(entries[i]!);
+    if (crashMidway === undefined) return true;
+    // The state machine may have flushed part of the batch before the process died.
+    if (this.local.chance(0.5)) this.flushStateMachine();
+    return this.crashed(crashMidway);
+  }
+
+  private crashed(point: CrashPoint): false {
+    this.crash(point);
+    return false;
+  }
+
+  /**
+   * The ghost learns a commit index from the Ready that announces it, before this node writes it
+   * (the server loop applies some entries before that write, and never writes a commit-only hard
+   * state). That is sound: the core's commit index, in memory, is always true — a leader counts
+   * itself only after its own write, followers acknowledge only what is durable, and a follower
+   * takes its commit from a leader.
+   */
+  private learnCommit(rd: Ready): void {
+    const hs = rd.hardState;
+    if (hs === undefined || hs.commit <= this.checkedCommit) return;
+    const ghost = this.host.ghost;
+    const canonBefore = ghost.canonCommit();
+    ghost.onCommit(this.id, this.checkedCommit, hs.commit, (i) => this.entryAt(i, rd), this.termLookup(rd));
+    this.checkedCommit = hs.commit;
+    if (ghost.canonCommit() > canonBefore) this.host.onNewlyCommitted(this);
   }
 
   /** Election safety and leader completeness are checked the moment a node is seen leading. */
@@ -311,21 +442,14 @@ export class SimNode {
   }
 
   private afterHardStatePersisted(rd: Ready): void {
-    const hs = rd.hardState;
-    if (hs === undefined) return;
-    this.storage.setHardState({ ...hs });
-    if (hs.commit > this.checkedCommit) {
-      const canonBefore = this.host.ghost.canonCommit();
-      this.host.ghost.onCommit(this.id, this.checkedCommit, hs.commit, (i) => this.entryAt(i), this.termLookup());
-      this.checkedCommit = hs.commit;
-      if (this.host.ghost.canonCommit() > canonBefore) this.host.onNewlyCommitted(this);
-    }
+    if (rd.hardState !== undefined) this.storage.setHardState({ ...rd.hardState });
   }
 
-  private sendAll(messages: readonly Message[]): void {
+  /** `early`: sent before this Ready was persisted, by a node in that role. */
+  private sendAll(messages: readonly Message[], early?: { role: StateType }): void {
     const termAt = this.termLookup();
     for (const m of messages) {
-      this.host.ghost.onSend(this.id, m, this.disk, termAt);
+      this.host.ghost.onSend(this.id, m, this.disk, termAt, early);
       this.host.trace.line(this.host.now(), () => `n${this.id} send ${describeMessage(m)}`);
       this.host.send(this, m);
     }

@@ -13,7 +13,25 @@ export interface DriverBugs {
   hardStateAfterSend?: boolean;
   /** Apply Ready.entries (just persisted) instead of Ready.committedEntries. */
   applyUncommitted?: boolean;
+  /** Server loop: send every message of the Ready before persisting it, not only a leader's appends. */
+  earlySendAll?: boolean;
+  /** Server loop: apply every committed entry before the write, also those the write is to persist. */
+  earlyApplyUndurable?: boolean;
+  /**
+   * Server loop: count committed entries up to storage.lastIndex() as durable even where this
+   * Ready overwrites them, as RaftConsensus.handleReady does today (FOUND_BUGS.md #5).
+   */
+  earlyApplyOverwritten?: boolean;
 }
+
+/**
+ * Which host loop drives the core: `plain` is the contract's (persist → send → apply → advance);
+ * `server` is RaftConsensus.handleReady's (a leader's appends, heartbeats and snapshots leave before
+ * the write, committed entries already durable here are applied before it, a commit-only hard state
+ * is not written at all).
+ */
+export type HostLoop = 'plain' | 'server';
+export const HOST_LOOPS: readonly HostLoop[] = ['plain', 'server'];
 
 export interface RunOptions {
   seed: number;
@@ -26,6 +44,8 @@ export interface RunOptions {
   driverBugs?: DriverBugs;
   /** Serve reads from the leader's lease (forces checkQuorum); off in the default swarm. */
   leaseReads?: boolean;
+  /** Force the host loop (otherwise drawn, half the seeds each). */
+  hostLoop?: HostLoop;
 }
 
 export interface WorldConfig {
@@ -73,6 +93,7 @@ export interface WorldConfig {
   /** Mean virtual ms between admin operations (0 = none). */
   adminEvery: number;
   transferRatio: number;
+  hostLoop: HostLoop;
 }
 
 export function drawConfig(c: Choices, opts: RunOptions): WorldConfig {
@@ -123,13 +144,24 @@ export function drawConfig(c: Choices, opts: RunOptions): WorldConfig {
     leaderBias: c.pick([0.2, 0.7, 1]),
     adminEvery: c.pick([0, 5, 15]) * electionMs,
     transferRatio: c.pick([0.2, 0.5]),
+    // Drawn last, so a plain-loop seed runs exactly as it did before the server loop existed.
+    hostLoop: drawHostLoop(c, opts),
   };
+}
+
+/** A bug in one host loop runs that loop; otherwise the caller's choice or the seed's. */
+function drawHostLoop(c: Choices, opts: RunOptions): HostLoop {
+  const drawn: HostLoop = c.chance(0.5) ? 'server' : 'plain';
+  const bugs = opts.driverBugs ?? {};
+  if (bugs.earlySendAll === true || bugs.earlyApplyUndurable === true || bugs.earlyApplyOverwritten === true) return 'server';
+  if (bugs.hardStateAfterSend === true || bugs.applyUncommitted === true) return 'plain';
+  return opts.hostLoop ?? drawn;
 }
 
 export function describeConfig(cfg: WorldConfig): string {
   const n = cfg.network;
   return [
-    `voters=${cfg.voters} learners=${cfg.learners} election=${cfg.electionTick} heartbeat=${cfg.heartbeatTick}`,
+    `hostLoop=${cfg.hostLoop} voters=${cfg.voters} learners=${cfg.learners} election=${cfg.electionTick} heartbeat=${cfg.heartbeatTick}`,
     `preVote=${cfg.preVote} checkQuorum=${cfg.checkQuorum} reads=${cfg.readOnlyOption} maxSizePerMsg=${cfg.maxSizePerMsg} maxInflight=${cfg.maxInflightMsgs}/${cfg.maxInflightBytes}B noForward=${cfg.disableProposalForwarding}`,
     `snapshotEvery=${cfg.snapshotEvery} keep=${cfg.compactionKeep} smFlush=${cfg.stateMachineFlushRate} readyDelay<=${cfg.maxReadyDelay}`,
     `net delay=${n.minDelay}+exp(${n.meanJitter}) drop=${n.dropRate} dup=${n.duplicateRate} badLinks=${n.badLinkDropRate} partitions every ${cfg.partitionEvery}ms for ${cfg.partitionLength}ms kinds=[${cfg.partitionKinds.join(',')}]`,

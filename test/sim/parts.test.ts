@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { SeededRand } from '../../src/base/rand.js';
 import { newMessage } from '../../src/raft/raft.js';
 import type { Entry, Message } from '../../src/raft/types.js';
-import { EntryType, MessageType } from '../../src/raft/types.js';
+import { EntryType, MessageType, StateType } from '../../src/raft/types.js';
 import { Choices } from './choices.js';
 import { SimDisk } from './disk.js';
 import { Ghost, Violation } from './ghost.js';
@@ -152,12 +152,16 @@ test('state machine safety: applying out of order, or before commit', () => {
   g.onApply(1n, 1, entry(2, 2));
 });
 
-test('durability before send: a vote grant or ack the disk does not back', () => {
-  const g = new Ghost();
+/** A ghost and a disk holding term 3 (voted for n1) and entry 1; in memory, entries 1–2. */
+function durableAtTerm3(): { g: Ghost; d: SimDisk; termAt: (i: number) => number | undefined } {
   const d = new SimDisk();
   d.write({ hardState: { term: 3, vote: 1n, commit: 0 }, entries: [entry(1, 1)] });
   d.sync();
-  const termAt = (i: number) => (i <= 2 ? 1 : undefined);
+  return { g: new Ghost(), d, termAt: (i) => (i <= 2 ? 1 : undefined) };
+}
+
+test('durability before send: a vote grant or ack the disk does not back', () => {
+  const { g, d, termAt } = durableAtTerm3();
   g.onSend(2n, message({ type: MessageType.MsgVoteResp, to: 1n, term: 3 }), d, termAt);
   assert.equal(violation(() => g.onSend(2n, message({ type: MessageType.MsgVoteResp, to: 5n, term: 3 }), d, termAt)), 'durability-before-send');
   assert.equal(violation(() => g.onSend(2n, message({ type: MessageType.MsgHeartbeatResp, term: 4 }), d, termAt)), 'durability-before-send');
@@ -166,6 +170,20 @@ test('durability before send: a vote grant or ack the disk does not back', () =>
   g.onSend(2n, message({ type: MessageType.MsgPreVote, term: 9 }), d, termAt);
   // A grant for an earlier term is backed by the later durable term: no vote in term 2 can follow.
   g.onSend(2n, message({ type: MessageType.MsgVoteResp, to: 5n, term: 2 }), d, termAt);
+});
+
+test("durability before send: only a leader's appends, heartbeats and snapshots may leave before the write", () => {
+  const { g, d, termAt } = durableAtTerm3();
+  const leader = { role: StateType.Leader };
+  // Entries the leader has not written yet may leave early: its own ack waits for the write.
+  g.onSend(1n, message({ type: MessageType.MsgApp, term: 3, entries: [entry(2, 1)] }), d, termAt, leader);
+  g.onSend(1n, message({ type: MessageType.MsgHeartbeat, term: 3 }), d, termAt, leader);
+  g.onSend(1n, message({ type: MessageType.MsgSnap, term: 3 }), d, termAt, leader);
+  // ...but not under a term the leader could forget, and nothing else, and not from a follower.
+  assert.equal(violation(() => g.onSend(1n, message({ type: MessageType.MsgApp, term: 4 }), d, termAt, leader)), 'durability-before-send');
+  assert.equal(violation(() => g.onSend(1n, message({ type: MessageType.MsgTimeoutNow, term: 3 }), d, termAt, leader)), 'durability-before-send');
+  assert.equal(violation(() => g.onSend(2n, message({ type: MessageType.MsgAppResp, term: 3, index: 1 }), d, termAt, { role: StateType.Follower })), 'durability-before-send');
+  assert.equal(violation(() => g.onSend(2n, message({ type: MessageType.MsgApp, term: 3 }), d, termAt, { role: StateType.Follower })), 'durability-before-send');
 });
 
 test('hard state: a vote is never changed within its term', () => {

@@ -8,12 +8,14 @@ import { readFileSync } from 'node:fs';
 import { runSeed, type RunResult } from './world.js';
 import { replayCommandFor } from './replay.js';
 import { CI_FAULT_TICKS, CI_SEED_START, CI_SEEDS } from './ci_budget.js';
+import type { HostLoop } from './options.js';
 
 interface Regression {
   seed: number;
   voters?: number;
   faultTicks?: number;
   livenessTicks?: number;
+  hostLoop?: HostLoop;
   note: string;
 }
 
@@ -30,6 +32,7 @@ test('every seed in regressions.json passes', () => {
       ...(reg.voters !== undefined && { voters: reg.voters }),
       ...(reg.faultTicks !== undefined && { faultTicks: reg.faultTicks }),
       ...(reg.livenessTicks !== undefined && { livenessTicks: reg.livenessTicks }),
+      ...(reg.hostLoop !== undefined && { hostLoop: reg.hostLoop }),
     };
     const r = runSeed(run);
     assert.ok(r.ok, `regression (${reg.note}): ${r.ok ? '' : explain(r, replayCommandFor(run))}`);

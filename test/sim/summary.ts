@@ -54,6 +54,7 @@ export function renderSummary(t: Totals, seconds: number, header: string): strin
   if (s !== undefined) {
     const f = s.faults;
     lines.push(
+      `  host loops: ${kinds(s.hostLoops)}; server loop: ${n(s.serverLoop.earlyMessages)} leader messages sent before the write, ${n(s.serverLoop.earlyApplied)} entries applied before it, ${n(s.serverLoop.commitOnlySkipped)} commit-only hard states not written`,
       `  faults injected: crashes ${n(sum(f.crashes))} (${kinds(f.crashes)}), restarts ${n(f.restarts)}`,
       `                   partitions ${n(sum(f.partitions))} (${kinds(f.partitions)})`,
       `                   messages ${n(f.messagesSent)} sent: ${n(f.messagesDropped)} lost, ${n(f.messagesDuplicated)} duplicated, ${n(f.messagesBlocked)} cut by partitions, ${n(f.fromRemovedRefused)} refused from removed members`,

@@ -26,6 +26,8 @@ const TEETH: Tooth[] = [
   { bug: 'readIndexWithoutHeartbeat', rule: 'a leader serves a read index without a quorum heartbeat round', caughtBy: ['read-linearizable'] },
   { bug: 'hardStateAfterSend', rule: 'the host sends before the vote/hard state is durable', caughtBy: ['durability-before-send'] },
   { bug: 'applyUncommitted', rule: 'the host applies entries before they are committed', caughtBy: ['state-machine-safety'] },
+  { bug: 'earlySendAll', rule: 'the server loop sends votes and acks before its write is durable', caughtBy: ['durability-before-send'] },
+  { bug: 'earlyApplyUndurable', rule: 'the server loop applies committed entries before it has written them', caughtBy: ['state-machine-safety'] },
 ];
 
 interface Hunt {

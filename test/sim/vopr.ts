@@ -7,16 +7,17 @@
  *   --seed X [--trace]                                  run (replay) one seed, bit for bit
  *   --ticks T --liveness-ticks L                        phase lengths (defaults as in CI)
  *   --lease-reads                                       serve reads from the leader's lease (forces checkQuorum)
+ *   --host-loop plain|server                            force the host loop (otherwise drawn per seed)
  *   --bug NAME                                          break the core or the driver on purpose
  *                                                       (doubleVote, commitPreviousTermByCounting,
  *                                                       readIndexWithoutHeartbeat, hardStateAfterSend,
- *                                                       applyUncommitted)
+ *                                                       applyUncommitted, earlySendAll)
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { describeConfig } from './options.js';
+import { describeConfig, HOST_LOOPS, type HostLoop } from './options.js';
 import { addRun, emptyTotals, renderSummary } from './summary.js';
 import { DEFAULT_FAULT_TICKS, DEFAULT_LIVENESS_TICKS, runSeed, type RunResult, type SeedRun } from './world.js';
 import { applyBugs, BUG_NAMES } from './bugs.js';
@@ -35,6 +36,7 @@ interface Cli {
   bugs: string[];
   keepGoing: boolean;
   leaseReads: boolean;
+  hostLoop?: HostLoop;
 }
 
 function parseCli(argv: string[]): Cli {
@@ -52,6 +54,7 @@ function parseCli(argv: string[]): Cli {
       bug: { type: 'string', multiple: true },
       'keep-going': { type: 'boolean' },
       'lease-reads': { type: 'boolean' },
+      'host-loop': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -68,6 +71,8 @@ function parseCli(argv: string[]): Cli {
   };
   const nodes = int(values.nodes, 'nodes');
   if (nodes !== undefined && (nodes < 1 || nodes > 5)) throw new Error('--nodes must be between 1 and 5');
+  const hostLoop = values['host-loop'];
+  if (hostLoop !== undefined && !(HOST_LOOPS as readonly string[]).includes(hostLoop)) throw new Error(`--host-loop must be one of ${HOST_LOOPS.join(', ')}, got ${hostLoop}`);
   const bugs = values.bug ?? [];
   for (const b of bugs) if (!BUG_NAMES.includes(b)) throw new Error(`unknown --bug ${b}; known: ${BUG_NAMES.join(', ')}`);
   const cli: Cli = {
@@ -85,6 +90,7 @@ function parseCli(argv: string[]): Cli {
   if (seeds !== undefined) cli.seeds = seeds;
   if (seed !== undefined) cli.seed = seed;
   if (nodes !== undefined) cli.nodes = nodes;
+  if (hostLoop !== undefined) cli.hostLoop = hostLoop as HostLoop;
   if ((cli.seed === undefined) === (cli.seeds === undefined)) throw new Error('give either --seed X or --seeds N');
   return cli;
 }
@@ -93,7 +99,7 @@ function usage(): string {
   return [
     'usage: npm run sim -- --seeds N [--seed-start S] [--nodes 3|5] [--jobs J] [--keep-going]',
     '       npm run sim -- --seed X [--trace] [--nodes 3|5]',
-    `options: --ticks T (fault phase, default ${DEFAULT_FAULT_TICKS}) --liveness-ticks L (default ${DEFAULT_LIVENESS_TICKS}) --lease-reads --bug NAME (${BUG_NAMES.join(', ')})`,
+    `options: --ticks T (fault phase, default ${DEFAULT_FAULT_TICKS}) --liveness-ticks L (default ${DEFAULT_LIVENESS_TICKS}) --lease-reads --host-loop plain|server --bug NAME (${BUG_NAMES.join(', ')})`,
   ].join('\n');
 }
 
@@ -104,13 +110,21 @@ function seedRun(cli: Cli, seed: number): SeedRun {
     faultTicks: cli.ticks,
     livenessTicks: cli.livenessTicks,
     ...(cli.leaseReads && { leaseReads: true }),
+    ...(cli.hostLoop !== undefined && { hostLoop: cli.hostLoop }),
     ...applyBugs(cli.bugs),
   };
 }
 
 function replayCommand(cli: Cli, seed: number): string {
   return replayCommandFor(
-    { seed, ...(cli.nodes !== undefined && { voters: cli.nodes }), faultTicks: cli.ticks, livenessTicks: cli.livenessTicks, leaseReads: cli.leaseReads },
+    {
+      seed,
+      ...(cli.nodes !== undefined && { voters: cli.nodes }),
+      faultTicks: cli.ticks,
+      livenessTicks: cli.livenessTicks,
+      leaseReads: cli.leaseReads,
+      ...(cli.hostLoop !== undefined && { hostLoop: cli.hostLoop }),
+    },
     cli.bugs,
   );
 }
@@ -159,7 +173,7 @@ async function runMany(cli: Cli): Promise<number> {
   const totals = emptyTotals();
   const started = performance.now();
   const failures: RunResult[] = [];
-  const header = `sim: ${count} seeds from ${cli.seedStart}${cli.nodes !== undefined ? `, ${cli.nodes} voters` : ', 1-5 voters drawn'}, ${cli.ticks} fault ticks + up to ${cli.livenessTicks} healing ticks${cli.bugs.length > 0 ? `, bugs: ${cli.bugs.join(',')}` : ''}`;
+  const header = `sim: ${count} seeds from ${cli.seedStart}${cli.nodes !== undefined ? `, ${cli.nodes} voters` : ', 1-5 voters drawn'}${cli.hostLoop !== undefined ? `, ${cli.hostLoop} host loop` : ', host loop drawn'}, ${cli.ticks} fault ticks + up to ${cli.livenessTicks} healing ticks${cli.bugs.length > 0 ? `, bugs: ${cli.bugs.join(',')}` : ''}`;
   let next = 0;
   let stop = false;
   let lastProgress = started;

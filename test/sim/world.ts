@@ -12,8 +12,8 @@ import { MessageType, StateType } from '../../src/raft/types.js';
 import { Choices } from './choices.js';
 import { Ghost, Violation, violated, type InvariantName } from './ghost.js';
 import { copyMessage, PARTITION_KINDS, SimNetwork, type PartitionKind } from './network.js';
-import { conf, CRASH_POINTS, membersOf, SimNode, type CrashPoint, type NodeHost } from './node.js';
-import { describeConfig, drawConfig, type DriverBugs, type RunOptions, type WorldConfig } from './options.js';
+import { conf, CRASH_POINTS, membersOf, SimNode, type CrashPoint, type NodeHost, type ServerLoopStats } from './node.js';
+import { describeConfig, drawConfig, type DriverBugs, type HostLoop, type RunOptions, type WorldConfig } from './options.js';
 import { Scheduler } from './scheduler.js';
 import { Trace } from './trace.js';
 import { Workload, type WorkloadStats, type WorkloadWorld } from './workload.js';
@@ -31,6 +31,9 @@ export interface FaultStats {
 }
 
 export interface RunStats {
+  /** 1 for the host loop this run used (summed into a count per loop). */
+  hostLoops: Record<HostLoop, number>;
+  serverLoop: ServerLoopStats;
   faults: FaultStats;
   workload: WorkloadStats;
   checks: Ghost['counts'];
@@ -75,8 +78,9 @@ export class World implements NodeHost, WorkloadWorld {
   private convergedAt = -1;
   private snapshotsSent = 0;
   private events = 0;
+  readonly serverLoop: ServerLoopStats = { earlyMessages: 0, earlyApplied: 0, commitOnlySkipped: 0 };
   readonly faults: FaultStats = {
-    crashes: { 'before-persist': 0, 'after-persist': 0, 'after-send': 0, 'mid-apply': 0 },
+    crashes: { 'before-persist': 0, 'after-early-send': 0, 'mid-early-apply': 0, 'after-persist': 0, 'after-send': 0, 'mid-apply': 0 },
     restarts: 0,
     partitions: { symmetric: 0, 'one-way': 0, 'isolate-leader': 0, bridge: 0 },
     messagesSent: 0,
@@ -274,7 +278,9 @@ export class World implements NodeHost, WorkloadWorld {
    */
   onBecameLeader(node: SimNode): void {
     if (this.phase !== 'faults' || node.armedCrash !== undefined || !this.faultChoices.chance(this.cfg.newLeaderCrashRate)) return;
-    node.armedCrash = this.faultChoices.pick(['before-persist', 'after-persist', 'after-send'] as const);
+    // Before applying anything: the points where a new leader's first entries are not yet spread.
+    const points = this.cfg.hostLoop === 'server' ? (['before-persist', 'after-early-send', 'after-persist', 'after-send'] as const) : (['before-persist', 'after-persist', 'after-send'] as const);
+    node.armedCrash = this.faultChoices.pick(points);
     this.trace.line(this.now(), () => `fault: new leader n${node.id} will crash ${node.armedCrash}`);
   }
 
@@ -354,7 +360,7 @@ export class World implements NodeHost, WorkloadWorld {
       if (up.length > 0) {
         const leader = this.currentLeader();
         const victim = leader !== undefined && this.faultChoices.chance(this.cfg.leaderCrashBias) ? leader : this.faultChoices.pick(up);
-        const point = this.faultChoices.pick(CRASH_POINTS);
+        const point = this.faultChoices.pick(CRASH_POINTS[this.cfg.hostLoop]);
         victim.armedCrash = point;
         this.trace.line(this.now(), () => `fault: n${victim.id} will crash ${point}`);
         // Make sure a host-loop iteration comes soon, even on an idle node.
@@ -492,6 +498,8 @@ export class World implements NodeHost, WorkloadWorld {
       ...(failure !== undefined && { failure }),
       config: this.cfg,
       stats: {
+        hostLoops: { plain: this.cfg.hostLoop === 'plain' ? 1 : 0, server: this.cfg.hostLoop === 'server' ? 1 : 0 },
+        serverLoop: this.serverLoop,
         faults: this.faults,
         workload: this.workload.stats,
         checks: this.ghost.counts,
@@ -516,6 +524,7 @@ export interface SeedRun {
   livenessTicks?: number;
   driverBugs?: DriverBugs;
   leaseReads?: boolean;
+  hostLoop?: HostLoop;
   trace?: 'off' | 'ring' | 'full';
   ringSize?: number;
   onTraceLine?: (line: string) => void;
@@ -531,6 +540,7 @@ export function runSeed(r: SeedRun): RunResult {
       livenessTicks: r.livenessTicks ?? DEFAULT_LIVENESS_TICKS,
       ...(r.driverBugs !== undefined && { driverBugs: r.driverBugs }),
       ...(r.leaseReads === true && { leaseReads: true }),
+      ...(r.hostLoop !== undefined && { hostLoop: r.hostLoop }),
     },
     trace,
   );
