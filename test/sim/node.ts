@@ -346,8 +346,8 @@ export class SimNode {
 
   /**
    * The last index whose entry this node holds durably and this Ready leaves in place: none with a
-   * snapshot, and not past the first entry the Ready overwrites. (RaftConsensus.handleReady still
-   * takes storage.lastIndex() alone, FOUND_BUGS.md #5; `--bug earlyApplyOverwritten` runs that.)
+   * snapshot, and not past the first entry the Ready overwrites (FOUND_BUGS.md #5; `--bug
+   * earlyApplyOverwritten` runs the old bound, storage.lastIndex() alone).
    */
   private durableBeforeWrite(rd: Ready): number {
     const bugs = this.host.bugs;

@@ -19,7 +19,7 @@ export interface DriverBugs {
   earlyApplyUndurable?: boolean;
   /**
    * Server loop: count committed entries up to storage.lastIndex() as durable even where this
-   * Ready overwrites them, as RaftConsensus.handleReady does today (FOUND_BUGS.md #5).
+   * Ready overwrites them, as RaftConsensus.handleReady did before FOUND_BUGS.md #5 was fixed.
    */
   earlyApplyOverwritten?: boolean;
 }
