@@ -1,8 +1,8 @@
 /**
  * The seam between the server and whatever orders its writes. The server proposes bytes and
  * applies what comes back committed, in order; it never knows whether one member or a raft
- * cluster decided the order. RaftConsensus (raft_consensus.ts) is the real one; SoloConsensus is
- * a single member that commits its own proposals at once.
+ * cluster decided the order. RaftConsensus (raft_consensus.ts) is what members run; SoloConsensus
+ * commits its own proposals at once, for tests of the server without raft.
  */
 export interface CommittedEntry {
   index: number;
