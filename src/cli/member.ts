@@ -22,6 +22,7 @@ import { EtcdServer } from '../server/etcd_server.js';
 import { RaftConsensus } from '../server/raft_consensus.js';
 import { Membership } from '../server/membership.js';
 import { PeerHandler } from '../server/peer_handler.js';
+import { decodeBackendDump } from '../server/snapshot_data.js';
 import { loadInternalRequestSchema } from '../server/internal_request.js';
 import type { ServerConfig } from '../server/config.js';
 import { GrpcTransport } from '../peer/transport.js';
@@ -116,7 +117,6 @@ export async function startMember(cfg: ServerConfig, logger: Logger): Promise<Ru
       logger.info({ index: marker.index }, 'finishing the restore of a received snapshot');
       const loaded = await snapshots.load(marker.index, marker.term);
       await store.close();
-      const { decodeBackendDump } = await import('../server/snapshot_data.js');
       await backend.replaceAll(decodeBackendDump(loaded.readData()));
       store = await MvccStore.open(backend, { logger });
       await membership.reload();

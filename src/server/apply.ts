@@ -6,7 +6,7 @@
  * A request that fails here (unknown lease, compacted revision in a txn, ...) changes nothing:
  * all checks run before the first write, as etcd's applier does.
  */
-import { etcdError, EtcdError, isEtcdError } from '../base/errors.js';
+import { etcdError, isEtcdError } from '../base/errors.js';
 import { compareBytes, toBuffer } from '../base/bytes.js';
 import { invariant } from '../base/assert.js';
 import type { KeyValue, MvccStore, WriteTxn, RangeResult } from '../mvcc/index.js';
@@ -276,4 +276,3 @@ export function rangeResponse(rr: RangeResult): RangeResponse {
   };
 }
 
-export { EtcdError };

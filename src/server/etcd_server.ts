@@ -8,7 +8,7 @@ import { etcdError, EtcdError, isEtcdError } from '../base/errors.js';
 import { invariant } from '../base/assert.js';
 import type { Logger } from '../base/logger.js';
 import type { Backend } from '../storage/backend.js';
-import type { MvccStore } from '../mvcc/index.js';
+import { MvccStore } from '../mvcc/index.js';
 import type { RangeRequest__Output } from '../gen/etcdserverpb/RangeRequest.js';
 import type { RangeResponse } from '../gen/etcdserverpb/RangeResponse.js';
 import type { PutRequest__Output } from '../gen/etcdserverpb/PutRequest.js';
@@ -23,7 +23,6 @@ import type { ResponseHeader } from '../gen/etcdserverpb/ResponseHeader.js';
 import { KvApplier, noLeases, type LeaseLookup } from './apply.js';
 import { isClusterConsensus, type ClusterConsensus, type Consensus, type CommittedEntry, type ConsensusHost } from './consensus.js';
 import { ConfChangeTransition, ConfChangeType, decodeConfChangeV2, type ConfChangeV2, type Snapshot } from '../raft/index.js';
-import { MvccStore as MvccStoreClass } from '../mvcc/index.js';
 import {
   decodeInternalRequest,
   encodeInternalRequest,
@@ -251,7 +250,7 @@ export class EtcdServer implements ConsensusHost {
     // The store's in-memory index and a running compaction describe the old contents: close first.
     await this.store.close();
     await this.snapshotInstaller(snapshot);
-    this.store = await MvccStoreClass.open(this.backend, { logger: this.logger });
+    this.store = await MvccStore.open(this.backend, { logger: this.logger });
     this.kv = new KvApplier(this.store, this.leases);
     await this.membership.reload();
     this.applied = this.store.consistentIndex().index;
@@ -414,7 +413,7 @@ export class EtcdServer implements ConsensusHost {
 
   async memberRemove(id: bigint): Promise<Member[]> {
     const m = this.membership.get(id);
-    if (!m) throw etcdError(this.membership.isRemoved(id) ? 'MemberNotFound' : 'MemberNotFound');
+    if (!m) throw etcdError('MemberNotFound');
     return this.proposeMemberChange(ConfChangeType.RemoveNode, m);
   }
 
@@ -568,4 +567,3 @@ function isReadOnlyTxn(t: TxnRequest__Output): boolean {
   return readOnlyOps(t.success) && readOnlyOps(t.failure);
 }
 
-export { EtcdError };

@@ -8,7 +8,7 @@
  * at once, as etcd's do. Linearizable reads share ReadIndex rounds: every reader that arrives
  * while a round is in flight joins the next one.
  */
-import { etcdError, EtcdError } from '../base/errors.js';
+import { etcdError } from '../base/errors.js';
 import { invariant } from '../base/assert.js';
 import type { Logger } from '../base/logger.js';
 import type { Rand } from '../base/rand.js';
@@ -557,4 +557,3 @@ function ownEntry(e: Entry): Entry {
   return e.data.byteOffset === 0 && e.data.byteLength === e.data.buffer.byteLength ? e : { ...e, data: Uint8Array.prototype.slice.call(e.data) };
 }
 
-export { EtcdError };
